@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The only module that issues KVM ioctls. All functions return 0 or -errno. */
+#ifndef KHYVE_KVM_H
+#define KHYVE_KVM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+struct kvm {
+	int sys_fd; /* /dev/kvm */
+	int vm_fd;
+	int run_size; /* size of the per-vCPU kvm_run mapping */
+	struct kvm_cpuid2 *supported_cpuid;
+	unsigned max_vcpus;
+};
+
+int kvm_open(struct kvm *kvm, const char *dev);
+void kvm_close(struct kvm *kvm);
+/* TSS, identity map, in-kernel PIC/IOAPIC/LAPIC, PIT, and the PC's GSI routing. */
+int kvm_setup_platform(struct kvm *kvm);
+int kvm_set_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t size, void *host);
+/* Set an interrupt line (GSI) level. */
+int kvm_irq_line(struct kvm *kvm, uint32_t gsi, int level);
+
+struct kvm_vcpu_fd {
+	int fd;
+	struct kvm_run *run;
+};
+
+int kvm_vcpu_create(struct kvm *kvm, unsigned id, struct kvm_vcpu_fd *v);
+void kvm_vcpu_destroy(struct kvm *kvm, struct kvm_vcpu_fd *v);
+int kvm_vcpu_run(struct kvm_vcpu_fd *v);
+int kvm_vcpu_set_cpuid(struct kvm_vcpu_fd *v, const struct kvm_cpuid2 *cpuid);
+int kvm_vcpu_get_regs(struct kvm_vcpu_fd *v, struct kvm_regs *r);
+int kvm_vcpu_set_regs(struct kvm_vcpu_fd *v, const struct kvm_regs *r);
+int kvm_vcpu_get_sregs(struct kvm_vcpu_fd *v, struct kvm_sregs *s);
+int kvm_vcpu_set_sregs(struct kvm_vcpu_fd *v, const struct kvm_sregs *s);
+int kvm_vcpu_set_fpu(struct kvm_vcpu_fd *v, const struct kvm_fpu *f);
+int kvm_vcpu_set_msrs(struct kvm_vcpu_fd *v, const struct kvm_msr_entry *e, unsigned n);
+int kvm_vcpu_get_mp_state(struct kvm_vcpu_fd *v, uint32_t *state);
+/* LINT0 = ExtINT, LINT1 = NMI, as firmware leaves the local APIC. */
+int kvm_vcpu_set_lint(struct kvm_vcpu_fd *v);
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* vCPU setup, threads and the table-driven VM-exit dispatch (kept apart from KVM_RUN). */
+#ifndef KHYVE_VCPU_H
+#define KHYVE_VCPU_H
+
+#include <stdbool.h>
+#include <linux/kvm.h>
+
+#include "khyve/iobus.h"
+#include "khyve/linux_boot.h"
+#include "khyve/vm.h"
+
+/* What an exit handler needs; a unit test can build one without KVM. */
+struct exit_env {
+	struct iobus *pio, *mmio;
+	bool strictio; /* -e: an access to an unemulated port ends the VM */
+};
+
+enum exit_result { EXIT_CONTINUE = 0, EXIT_STOP = 1 };
+
+/*
+ * Handle one KVM exit described by run. On EXIT_STOP, *code is bhyve's
+ * exit status and msg (when non-empty) says why.
+ */
+enum exit_result vcpu_handle_exit(const struct exit_env *env, struct kvm_run *run, int *code,
+				  char *msg, size_t msglen);
+
+/* CPUID for vCPU id of n (APIC IDs 0..n-1, one socket), from KVM's supported table. */
+struct kvm_cpuid2 *vcpu_build_cpuid(const struct kvm_cpuid2 *supported, unsigned id, unsigned n);
+
+int vcpu_init(struct vm *vm, struct vcpu *v, unsigned id, char *err, size_t errlen);
+/* Registers of the boot CPU at the 64-bit Linux entry point. */
+int vcpu_setup_linux_entry(struct vcpu *v, const struct linux_entry *e);
+int vcpu_start(struct vcpu *v);
+/* Make a vCPU leave KVM_RUN (to stop, or to report its halt state). */
+void vcpu_kick(struct vcpu *v);
+int vcpu_signals_init(void);
+
+#endif

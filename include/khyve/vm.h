@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * struct vm owns everything of one virtual machine: KVM handles, guest
+ * memory, the I/O buses, the PCI root, the platform devices, the event loop
+ * and the vCPU threads.
+ */
+#ifndef KHYVE_VM_H
+#define KHYVE_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "khyve/config.h"
+#include "khyve/evloop.h"
+#include "khyve/gmem.h"
+#include "khyve/iobus.h"
+#include "khyve/kvm.h"
+#include "khyve/pci.h"
+#include "khyve/pm.h"
+#include "khyve/rtc.h"
+
+/* Guest-physical map (see docs/architecture.md). */
+#define VM_LOWMEM_LIMIT 0xc0000000ull /* RAM below 4 GiB ends here at most */
+#define VM_PCI_MEM32_BASE 0xc0000000ull
+#define VM_PCI_MEM32_SIZE 0x20000000ull
+#define VM_ECAM_BASE 0xe0000000ull
+#define VM_ECAM_SIZE 0x10000000ull /* 256 buses */
+#define VM_IOAPIC_GPA 0xfec00000u
+#define VM_LAPIC_GPA 0xfee00000u
+#define VM_ACPI_GPA 0xe0000ull
+#define VM_ACPI_SIZE 0x20000ull
+#define VM_HIGHMEM_BASE (4ull << 30)
+#define VM_PCI_IO_BASE 0xd000
+#define VM_PCI_IO_SIZE 0x3000
+#define VM_MAX_VCPUS 256
+
+struct vm;
+struct lpc;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned id;
+	struct kvm_vcpu_fd kfd;
+	pthread_t thread;
+	bool started;
+	atomic_bool probe_halt; /* asked to report whether it is halted for good */
+	bool dead_halt;         /* halted with interrupts off: only a reset could wake it */
+};
+
+struct vm {
+	const struct config *cfg;
+	struct kvm kvm;
+	struct gmem gmem;
+	uint8_t *ram;
+	uint64_t ram_size, lowmem, highmem;
+	struct iobus pio, mmio;
+	struct pci_root pci;
+	struct pm pm;
+	struct rtc rtc;
+	struct lpc *lpc;
+	struct evloop *loop;
+	unsigned ncpus;
+	struct vcpu *vcpu;
+	bool strictio;
+	/* Stopping: the first request wins; the loop thread is woken through stop_efd. */
+	atomic_int stop_code;
+	int stop_efd;
+	int signal_fd, timer_fd;
+	int term_signal; /* a fatal signal that ended the VM, to re-raise after cleanup */
+	atomic_uint halted_vcpus;
+};
+
+/* Build the VM described by cfg. On error returns -errno and a message in err. */
+int vm_create(struct vm **out, const struct config *cfg, char *err, size_t errlen);
+/* Run until the guest or a signal ends it; returns bhyve's exit status. */
+int vm_run(struct vm *vm, char *err, size_t errlen);
+void vm_destroy(struct vm *vm);
+
+/* Thread-safe; the first code wins. */
+void vm_request_stop(struct vm *vm, int exit_code);
+void vm_set_irq(struct vm *vm, unsigned gsi, int level);
+
+#endif

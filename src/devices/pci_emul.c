@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* The emulations -s can name, in one explicit table. */
+#include <string.h>
+
+#include "khyve/lpc.h"
+#include "khyve/pci.h"
+
+static const struct pci_devemu *const pci_emulations[] = {
+	&hostbridge_emu,
+	&amd_hostbridge_emu,
+	&lpc_emu,
+};
+
+const struct pci_devemu *pci_emul_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(pci_emulations) / sizeof(pci_emulations[0]); i++)
+		if (strcmp(pci_emulations[i]->name, name) == 0)
+			return pci_emulations[i];
+	return NULL;
+}

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "khyve/kvm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* Above the 4 GiB-16 MiB BIOS area, below the LAPIC: where KVM wants its TSS pages. */
+#define KVM_TSS_GPA 0xfffbd000ull
+#define KVM_IDENTITY_MAP_GPA 0xfffbc000ull
+#define KVM_CPUID_MAX_ENTRIES 256
+#define IOAPIC_PINS 24
+
+static int xioctl(int fd, unsigned long req, void *arg)
+{
+	int rc;
+	do {
+		rc = ioctl(fd, req, arg);
+	} while (rc < 0 && errno == EINTR && req != KVM_RUN);
+	return rc < 0 ? -errno : rc;
+}
+
+int kvm_open(struct kvm *kvm, const char *dev)
+{
+	memset(kvm, 0, sizeof(*kvm));
+	kvm->vm_fd = -1;
+	kvm->sys_fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (kvm->sys_fd < 0)
+		return -errno;
+	int rc = xioctl(kvm->sys_fd, KVM_GET_API_VERSION, NULL);
+	if (rc != KVM_API_VERSION) {
+		rc = rc < 0 ? rc : -ENOTSUP;
+		goto fail;
+	}
+	rc = xioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, (void *)(uintptr_t)KVM_CAP_MAX_VCPUS);
+	kvm->max_vcpus = rc > 0 ? (unsigned)rc : 1;
+	rc = xioctl(kvm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
+	if (rc < 0)
+		goto fail;
+	kvm->run_size = rc;
+	kvm->supported_cpuid = calloc(1, sizeof(struct kvm_cpuid2) +
+						 KVM_CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2));
+	if (kvm->supported_cpuid == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	kvm->supported_cpuid->nent = KVM_CPUID_MAX_ENTRIES;
+	rc = xioctl(kvm->sys_fd, KVM_GET_SUPPORTED_CPUID, kvm->supported_cpuid);
+	if (rc < 0)
+		goto fail;
+	rc = xioctl(kvm->sys_fd, KVM_CREATE_VM, NULL);
+	if (rc < 0)
+		goto fail;
+	kvm->vm_fd = rc;
+	return 0;
+fail:
+	kvm_close(kvm);
+	return rc;
+}
+
+void kvm_close(struct kvm *kvm)
+{
+	if (kvm->vm_fd >= 0)
+		close(kvm->vm_fd);
+	if (kvm->sys_fd >= 0)
+		close(kvm->sys_fd);
+	free(kvm->supported_cpuid);
+	kvm->supported_cpuid = NULL;
+	kvm->vm_fd = kvm->sys_fd = -1;
+}
+
+/*
+ * GSI routing of a PC: GSIs 0-15 reach the 8259 pair (but for the cascade,
+ * GSI 2) and the IOAPIC; the PIT's GSI 0 lands on IOAPIC pin 2, as the MADT
+ * interrupt source override tells the guest.
+ */
+static int set_pc_gsi_routing(struct kvm *kvm)
+{
+	size_t n = 0, max = 16 + IOAPIC_PINS;
+	struct kvm_irq_routing *r =
+		calloc(1, sizeof(*r) + max * sizeof(struct kvm_irq_routing_entry));
+	if (r == NULL)
+		return -ENOMEM;
+	for (unsigned gsi = 0; gsi < 16; gsi++) {
+		if (gsi == 2)
+			continue;
+		r->entries[n++] = (struct kvm_irq_routing_entry){
+			.gsi = gsi,
+			.type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = {.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
+				      .pin = gsi % 8},
+		};
+	}
+	for (unsigned gsi = 0; gsi < IOAPIC_PINS; gsi++) {
+		if (gsi == 2)
+			continue;
+		r->entries[n++] = (struct kvm_irq_routing_entry){
+			.gsi = gsi,
+			.type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = {.irqchip = KVM_IRQCHIP_IOAPIC, .pin = gsi == 0 ? 2 : gsi},
+		};
+	}
+	r->nr = (uint32_t)n;
+	int rc = xioctl(kvm->vm_fd, KVM_SET_GSI_ROUTING, r);
+	free(r);
+	return rc < 0 ? rc : 0;
+}
+
+int kvm_setup_platform(struct kvm *kvm)
+{
+	int rc = xioctl(kvm->vm_fd, KVM_SET_TSS_ADDR, (void *)(uintptr_t)KVM_TSS_GPA);
+	if (rc < 0)
+		return rc;
+	uint64_t idmap = KVM_IDENTITY_MAP_GPA;
+	rc = xioctl(kvm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
+	if (rc < 0)
+		return rc;
+	rc = xioctl(kvm->vm_fd, KVM_CREATE_IRQCHIP, NULL);
+	if (rc < 0)
+		return rc;
+	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
+	rc = xioctl(kvm->vm_fd, KVM_CREATE_PIT2, &pit);
+	if (rc < 0)
+		return rc;
+	return set_pc_gsi_routing(kvm);
+}
+
+int kvm_set_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t size, void *host)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)host,
+	};
+	int rc = xioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r);
+	return rc < 0 ? rc : 0;
+}
+
+int kvm_irq_line(struct kvm *kvm, uint32_t gsi, int level)
+{
+	struct kvm_irq_level l = {.irq = gsi, .level = (uint32_t)level};
+	int rc = xioctl(kvm->vm_fd, KVM_IRQ_LINE, &l);
+	return rc < 0 ? rc : 0;
+}
+
+int kvm_vcpu_create(struct kvm *kvm, unsigned id, struct kvm_vcpu_fd *v)
+{
+	int fd = xioctl(kvm->vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)id);
+	if (fd < 0)
+		return fd;
+	void *run = mmap(NULL, (size_t)kvm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (run == MAP_FAILED) {
+		int rc = -errno;
+		close(fd);
+		return rc;
+	}
+	v->fd = fd;
+	v->run = run;
+	return 0;
+}
+
+void kvm_vcpu_destroy(struct kvm *kvm, struct kvm_vcpu_fd *v)
+{
+	if (v->run)
+		munmap(v->run, (size_t)kvm->run_size);
+	if (v->fd >= 0)
+		close(v->fd);
+	v->run = NULL;
+	v->fd = -1;
+}
+
+int kvm_vcpu_run(struct kvm_vcpu_fd *v)
+{
+	return xioctl(v->fd, KVM_RUN, NULL);
+}
+
+int kvm_vcpu_set_cpuid(struct kvm_vcpu_fd *v, const struct kvm_cpuid2 *cpuid)
+{
+	return xioctl(v->fd, KVM_SET_CPUID2, (void *)cpuid) < 0 ? -errno : 0;
+}
+
+#define VCPU_IOCTL(name, req, type)                                                                \
+	int name(struct kvm_vcpu_fd *v, type arg)                                                  \
+	{                                                                                          \
+		int rc = xioctl(v->fd, req, (void *)arg);                                          \
+		return rc < 0 ? rc : 0;                                                            \
+	}
+VCPU_IOCTL(kvm_vcpu_get_regs, KVM_GET_REGS, struct kvm_regs *)
+VCPU_IOCTL(kvm_vcpu_set_regs, KVM_SET_REGS, const struct kvm_regs *)
+VCPU_IOCTL(kvm_vcpu_get_sregs, KVM_GET_SREGS, struct kvm_sregs *)
+VCPU_IOCTL(kvm_vcpu_set_sregs, KVM_SET_SREGS, const struct kvm_sregs *)
+VCPU_IOCTL(kvm_vcpu_set_fpu, KVM_SET_FPU, const struct kvm_fpu *)
+
+int kvm_vcpu_set_msrs(struct kvm_vcpu_fd *v, const struct kvm_msr_entry *e, unsigned n)
+{
+	struct kvm_msrs *m = calloc(1, sizeof(*m) + n * sizeof(*e));
+	if (m == NULL)
+		return -ENOMEM;
+	m->nmsrs = n;
+	memcpy(m->entries, e, n * sizeof(*e));
+	int rc = xioctl(v->fd, KVM_SET_MSRS, m);
+	free(m);
+	if (rc < 0)
+		return rc;
+	return (unsigned)rc == n ? 0 : -EINVAL;
+}
+
+int kvm_vcpu_get_mp_state(struct kvm_vcpu_fd *v, uint32_t *state)
+{
+	struct kvm_mp_state mp;
+	int rc = xioctl(v->fd, KVM_GET_MP_STATE, &mp);
+	if (rc < 0)
+		return rc;
+	*state = mp.mp_state;
+	return 0;
+}
+
+#define APIC_LVT0 0x350
+#define APIC_LVT1 0x360
+#define APIC_MODE_EXTINT 0x7
+#define APIC_MODE_NMI 0x4
+
+static void lvt_set_mode(struct kvm_lapic_state *l, unsigned reg, uint32_t mode)
+{
+	uint32_t val;
+	memcpy(&val, &l->regs[reg], 4);
+	val = (val & ~0x700u) | (mode << 8);
+	memcpy(&l->regs[reg], &val, 4);
+}
+
+int kvm_vcpu_set_lint(struct kvm_vcpu_fd *v)
+{
+	struct kvm_lapic_state l;
+	int rc = xioctl(v->fd, KVM_GET_LAPIC, &l);
+	if (rc < 0)
+		return rc;
+	lvt_set_mode(&l, APIC_LVT0, APIC_MODE_EXTINT);
+	lvt_set_mode(&l, APIC_LVT1, APIC_MODE_NMI);
+	rc = xioctl(v->fd, KVM_SET_LAPIC, &l);
+	return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "khyve/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "khyve/acpi.h"
+#include "khyve/cli.h"
+#include "khyve/linux_boot.h"
+#include "khyve/lpc.h"
+#include "khyve/vcpu.h"
+
+#define DEFAULT_MEMSIZE "256M"
+
+static const struct pm_ops vm_pm_ops;
+
+void vm_request_stop(struct vm *vm, int exit_code)
+{
+	int none = -1;
+	atomic_compare_exchange_strong(&vm->stop_code, &none, exit_code);
+	uint64_t one = 1;
+	if (vm->stop_efd >= 0 && write(vm->stop_efd, &one, sizeof(one)) < 0) {
+		/* counter saturated: the loop is being woken already */
+	}
+}
+
+void vm_set_irq(struct vm *vm, unsigned gsi, int level)
+{
+	kvm_irq_line(&vm->kvm, gsi, level);
+}
+
+static void pm_set_sci(void *arg, int level)
+{
+	vm_set_irq(arg, ACPI_SCI_IRQ, level);
+}
+
+static void pm_request_stop(void *arg, int code)
+{
+	vm_request_stop(arg, code);
+}
+
+static const struct pm_ops vm_pm_ops = {.set_sci = pm_set_sci, .request_stop = pm_request_stop};
+
+static void io_sink(void *opaque, uint64_t off, uint8_t *data, unsigned size, bool is_write)
+{
+	if (!is_write)
+		memset(data, 0xff, size);
+}
+
+/* Read a whole file, at most max bytes. */
+static int slurp(const char *path, uint64_t max, uint8_t **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	int rc = 0;
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		rc = -EFBIG;
+		goto out;
+	}
+	uint8_t *buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (buf == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? -errno : -EIO;
+			free(buf);
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	*out = buf;
+	*len = got;
+out:
+	close(fd);
+	return rc;
+}
+
+static int setup_memory(struct vm *vm, char *err, size_t errlen)
+{
+	const char *ms = config_get(vm->cfg, "memory.size");
+	if (ms == NULL)
+		ms = DEFAULT_MEMSIZE;
+	if (cli_parse_memsize(ms, &vm->ram_size) < 0 || vm->ram_size < (16ull << 20)) {
+		snprintf(err, errlen, "invalid memory size '%s' (at least 16M)", ms);
+		return -EINVAL;
+	}
+	vm->ram_size = (vm->ram_size + 0x1fffff) & ~0x1fffffull; /* whole 2 MiB pages */
+	vm->lowmem = vm->ram_size < VM_LOWMEM_LIMIT ? vm->ram_size : VM_LOWMEM_LIMIT;
+	vm->highmem = vm->ram_size - vm->lowmem;
+	/* Reserve address space only: pages are allocated when the guest touches them. */
+	void *ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (ram == MAP_FAILED) {
+		int rc = -errno;
+		snprintf(err, errlen, "cannot map %llu MiB of guest memory: %s",
+			 (unsigned long long)(vm->ram_size >> 20), strerror(errno));
+		return rc;
+	}
+	vm->ram = ram;
+	bool in_core = false, wired = false;
+	if (config_get_bool(vm->cfg, "memory.guest_in_core", false, &in_core) < 0 ||
+	    config_get_bool(vm->cfg, "memory.wired", false, &wired) < 0) {
+		snprintf(err, errlen, "memory.guest_in_core / memory.wired: not a boolean");
+		return -EINVAL;
+	}
+	if (!in_core)
+		madvise(ram, vm->ram_size, MADV_DONTDUMP);
+	if (wired && mlock(ram, vm->ram_size) < 0) {
+		int rc = -errno;
+		snprintf(err, errlen, "cannot wire guest memory (-S): %s", strerror(errno));
+		return rc;
+	}
+	int rc = gmem_add(&vm->gmem, 0, vm->lowmem, ram);
+	if (rc == 0)
+		rc = kvm_set_memory(&vm->kvm, 0, 0, vm->lowmem, ram);
+	if (rc == 0 && vm->highmem) {
+		rc = gmem_add(&vm->gmem, VM_HIGHMEM_BASE, vm->highmem, vm->ram + vm->lowmem);
+		if (rc == 0)
+			rc = kvm_set_memory(&vm->kvm, 1, VM_HIGHMEM_BASE, vm->highmem,
+					    vm->ram + vm->lowmem);
+	}
+	if (rc < 0)
+		snprintf(err, errlen, "cannot register guest memory: %s", strerror(-rc));
+	return rc;
+}
+
+static int setup_platform_io(struct vm *vm, char *err, size_t errlen)
+{
+	struct {
+		struct iobus *bus;
+		uint64_t base, len;
+		io_access_fn fn;
+		void *opaque;
+	} const map[] = {
+		{&vm->pio, 0xcf8, 4, pci_cf8_io, &vm->pci},
+		{&vm->pio, 0xcfc, 4, pci_cfc_io, &vm->pci},
+		{&vm->mmio, VM_ECAM_BASE, VM_ECAM_SIZE, pci_ecam_mmio, &vm->pci},
+		{&vm->pio, ACPI_PM1A_EVT_PORT, 4, pm_evt_io, &vm->pm},
+		{&vm->pio, ACPI_PM1A_CNT_PORT, 2, pm_cnt_io, &vm->pm},
+		{&vm->pio, 0x60, 5, pm_i8042_io, &vm->pm},
+		{&vm->pio, 0x70, 2, rtc_io, &vm->rtc},
+		{&vm->pio, 0x80, 1, io_sink, NULL}, /* POST code / I/O delay port */
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		int rc = iobus_register(map[i].bus, map[i].base, map[i].len, map[i].fn,
+				       map[i].opaque);
+		if (rc < 0) {
+			snprintf(err, errlen, "cannot register platform I/O at %#llx: %s",
+				 (unsigned long long)map[i].base, strerror(-rc));
+			return rc;
+		}
+	}
+	vm->pci.reset_write = pm_reset_write;
+	vm->pci.reset_arg = &vm->pm;
+	return 0;
+}
+
+struct pci_walk {
+	struct vm *vm;
+	const char *bus, *slot;
+	char *err;
+	size_t errlen;
+	int rc;
+};
+
+static int parse_index(const char *s, unsigned max, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v > max)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int pci_func_cb(const char *func, const char *value, void *arg)
+{
+	struct pci_walk *w = arg;
+	unsigned b, s, f;
+	char node[64], key[80];
+	snprintf(node, sizeof(node), "pci.%s.%s.%s", w->bus, w->slot, func);
+	if (value || parse_index(w->bus, 255, &b) || parse_index(w->slot, PCI_SLOTS - 1, &s) ||
+	    parse_index(func, PCI_FUNCS - 1, &f)) {
+		snprintf(w->err, w->errlen, "%s: not a valid PCI bus.slot.function", node);
+		return -EINVAL;
+	}
+	snprintf(key, sizeof(key), "%s.device", node);
+	const char *name = config_get(w->vm->cfg, key);
+	const struct pci_devemu *emu = name ? pci_emul_find(name) : NULL;
+	if (emu == NULL) {
+		snprintf(w->err, w->errlen, "%s: unknown PCI emulation '%s' (see -s help)", node,
+			 name ? name : "");
+		return -EINVAL;
+	}
+	if (b != 0) {
+		snprintf(w->err, w->errlen, "%s: only PCI bus 0 is supported", node);
+		return -EINVAL;
+	}
+	struct pci_dev *d = pci_dev_add(&w->vm->pci, s, f, emu);
+	if (d == NULL) {
+		snprintf(w->err, w->errlen, "%s: PCI slot already in use", node);
+		return -EEXIST;
+	}
+	int rc = emu->init(w->vm, d, node, w->err, w->errlen);
+	if (rc < 0 && w->err[0] == '\0')
+		snprintf(w->err, w->errlen, "%s: %s initialisation failed: %s", node, name,
+			 strerror(-rc));
+	return rc;
+}
+
+static int pci_slot_cb(const char *slot, const char *value, void *arg)
+{
+	struct pci_walk *w = arg;
+	char node[32];
+	w->slot = slot;
+	snprintf(node, sizeof(node), "pci.%s.%s", w->bus, slot);
+	return value ? -EINVAL : config_foreach_child(w->vm->cfg, node, pci_func_cb, w);
+}
+
+static int pci_bus_cb(const char *bus, const char *value, void *arg)
+{
+	struct pci_walk *w = arg;
+	char node[16];
+	w->bus = bus;
+	snprintf(node, sizeof(node), "pci.%s", bus);
+	return value ? -EINVAL : config_foreach_child(w->vm->cfg, node, pci_slot_cb, w);
+}
+
+static int setup_pci(struct vm *vm, char *err, size_t errlen)
+{
+	struct pci_walk w = {.vm = vm, .err = err, .errlen = errlen};
+	err[0] = '\0';
+	int rc = config_foreach_child(vm->cfg, "pci", pci_bus_cb, &w);
+	if (rc < 0) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "bad PCI configuration");
+		return rc;
+	}
+	pci_root_finish(&vm->pci);
+	return 0;
+}
+
+static int setup_acpi(struct vm *vm, uint64_t *rsdp, char *err, size_t errlen)
+{
+	struct acpi_layout l = {
+		.base_gpa = VM_ACPI_GPA,
+		.ncpus = vm->ncpus,
+		.lapic_addr = VM_LAPIC_GPA,
+		.ioapic_addr = VM_IOAPIC_GPA,
+		.ioapic_id = (uint8_t)vm->ncpus,
+		.ecam_base = VM_ECAM_BASE,
+		.ecam_last_bus = 255,
+		.pci_io_base = VM_PCI_IO_BASE,
+		.pci_io_size = VM_PCI_IO_SIZE,
+		.pci_mem32_base = VM_PCI_MEM32_BASE,
+		.pci_mem32_size = VM_PCI_MEM32_SIZE,
+		.pci_mem64_base = VM_HIGHMEM_BASE + vm->highmem,
+		.pci_mem64_size = 1ull << 36,
+	};
+	for (unsigned s = 0; s < PCI_SLOTS; s++)
+		if (vm->pci.dev[s][0])
+			l.pci_slot_mask |= 1u << s;
+	uint8_t *buf = gmem_ptr(&vm->gmem, VM_ACPI_GPA, VM_ACPI_SIZE);
+	long n = buf ? acpi_build(&l, buf, VM_ACPI_SIZE, rsdp) : -ENOSPC;
+	if (n < 0) {
+		snprintf(err, errlen, "cannot build ACPI tables: %s", strerror((int)-n));
+		return (int)n;
+	}
+	return 0;
+}
+
+static int load_kernel(struct vm *vm, uint64_t rsdp, struct linux_entry *entry, char *err,
+		       size_t errlen)
+{
+	const char *kpath = config_get(vm->cfg, "boot.kernel");
+	const char *ipath = config_get(vm->cfg, "boot.initrd");
+	if (kpath == NULL) {
+		snprintf(err, errlen, "no kernel to boot: set -o boot.kernel=PATH (a bzImage)");
+		return -EINVAL;
+	}
+	struct linux_boot_args a = {.cmdline = config_get(vm->cfg, "boot.cmdline"),
+				    .lowmem_top = vm->lowmem,
+				    .rsdp_gpa = rsdp};
+	struct e820_map map;
+	uint8_t *kernel = NULL, *initrd = NULL;
+	int rc = slurp(kpath, vm->lowmem, &kernel, &a.kernel_len);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot read kernel %s: %s", kpath, strerror(-rc));
+		return rc;
+	}
+	if (ipath) {
+		rc = slurp(ipath, vm->lowmem, &initrd, &a.initrd_len);
+		if (rc < 0) {
+			snprintf(err, errlen, "cannot read initrd %s: %s", ipath, strerror(-rc));
+			free(kernel);
+			return rc;
+		}
+	}
+	a.kernel = kernel;
+	a.initrd = initrd;
+	rc = e820_build(&map, vm->lowmem, vm->highmem, VM_ECAM_BASE, VM_ECAM_SIZE);
+	a.e820 = &map;
+	char why[160] = "";
+	if (rc == 0)
+		rc = linux_boot_load(&vm->gmem, &a, entry, why, sizeof(why));
+	if (rc < 0)
+		snprintf(err, errlen, "cannot boot %s: %s", kpath, why[0] ? why : strerror(-rc));
+	free(kernel);
+	free(initrd);
+	return rc;
+}
+
+static int setup_vcpus(struct vm *vm, const struct linux_entry *entry, char *err, size_t errlen)
+{
+	vm->vcpu = calloc(vm->ncpus, sizeof(*vm->vcpu));
+	if (vm->vcpu == NULL)
+		return -ENOMEM;
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		vm->vcpu[i].kfd.fd = -1;
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		int rc = vcpu_init(vm, &vm->vcpu[i], i, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	int rc = vcpu_setup_linux_entry(&vm->vcpu[0], entry);
+	if (rc < 0)
+		snprintf(err, errlen, "cannot set the boot CPU's registers: %s", strerror(-rc));
+	return rc;
+}
+
+static int read_ncpus(struct vm *vm, char *err, size_t errlen)
+{
+	uint64_t n;
+	if (config_get_u64(vm->cfg, "cpus", 1, &n) < 0 || n < 1 || n > VM_MAX_VCPUS) {
+		snprintf(err, errlen, "invalid number of vCPUs '%s' (1 to %u)",
+			 config_get(vm->cfg, "cpus"), VM_MAX_VCPUS);
+		return -EINVAL;
+	}
+	if (n > vm->kvm.max_vcpus) {
+		snprintf(err, errlen, "%llu vCPUs requested, KVM supports at most %u",
+			 (unsigned long long)n, vm->kvm.max_vcpus);
+		return -EINVAL;
+	}
+	vm->ncpus = (unsigned)n;
+	return 0;
+}
+
+int vm_create(struct vm **out, const struct config *cfg, char *err, size_t errlen)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	if (vm == NULL)
+		return -ENOMEM;
+	vm->cfg = cfg;
+	vm->stop_code = -1;
+	vm->stop_efd = vm->signal_fd = vm->timer_fd = -1;
+	vm->kvm.sys_fd = vm->kvm.vm_fd = -1;
+	*out = vm;
+	iobus_init(&vm->pio);
+	iobus_init(&vm->mmio);
+	pci_root_init(&vm->pci);
+	pm_init(&vm->pm, &vm_pm_ops, vm);
+	bool localtime = true;
+	if (config_get_bool(cfg, "x86.strictio", false, &vm->strictio) < 0 ||
+	    config_get_bool(cfg, "rtc.use_localtime", true, &localtime) < 0) {
+		snprintf(err, errlen, "x86.strictio / rtc.use_localtime: not a boolean");
+		return -EINVAL;
+	}
+	int rc = kvm_open(&vm->kvm, "/dev/kvm");
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot use /dev/kvm: %s", strerror(-rc));
+		return rc;
+	}
+	struct linux_entry entry;
+	uint64_t rsdp = 0;
+	if ((rc = read_ncpus(vm, err, errlen)) < 0 || (rc = setup_memory(vm, err, errlen)) < 0)
+		return rc;
+	rtc_init(&vm->rtc, localtime, vm->lowmem, vm->highmem);
+	rc = kvm_setup_platform(&vm->kvm);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot create the in-kernel interrupt controllers: %s",
+			 strerror(-rc));
+		return rc;
+	}
+	if ((rc = setup_platform_io(vm, err, errlen)) < 0 || (rc = setup_pci(vm, err, errlen)) < 0 ||
+	    (rc = setup_acpi(vm, &rsdp, err, errlen)) < 0 ||
+	    (rc = load_kernel(vm, rsdp, &entry, err, errlen)) < 0 ||
+	    (rc = setup_vcpus(vm, &entry, err, errlen)) < 0)
+		return rc;
+	return 0;
+}
