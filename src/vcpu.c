@@ -168,6 +168,7 @@ struct kvm_cpuid2 *vcpu_build_cpuid(const struct kvm_cpuid2 *supported, unsigned
 			e->ebx = (e->ebx & 0xffff) | (id << 24) | ((1u << bits) << 16);
 			if (n > 1)
 				e->edx |= 1u << 28; /* HTT: the count above is valid */
+			e->ecx |= 1u << 31; /* running under a hypervisor: use the KVM leaves */
 			break;
 		case 0x4:
 			if (e->eax & 0x1f) /* a cache level is described */
