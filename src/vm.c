@@ -14,6 +14,7 @@
 #include "khyve/cli.h"
 #include "khyve/linux_boot.h"
 #include "khyve/lpc.h"
+#include "khyve/smbios.h"
 #include "khyve/vcpu.h"
 
 #define DEFAULT_MEMSIZE "256M"
@@ -292,6 +293,30 @@ static int setup_acpi(struct vm *vm, uint64_t *rsdp, char *err, size_t errlen)
 	return 0;
 }
 
+static int setup_smbios(struct vm *vm, char *err, size_t errlen)
+{
+	struct smbios_info info = {0};
+	const char *uuid = config_get(vm->cfg, "uuid");
+	if (uuid) {
+		if (smbios_parse_uuid(uuid, info.uuid) < 0) {
+			snprintf(err, errlen, "invalid UUID '%s'", uuid);
+			return -EINVAL;
+		}
+	} else {
+		char host[256] = "";
+		const char *name = config_get(vm->cfg, "name");
+		gethostname(host, sizeof(host) - 1);
+		smbios_default_uuid(name ? name : "", host, info.uuid);
+	}
+	uint8_t *buf = gmem_ptr(&vm->gmem, SMBIOS_GPA, SMBIOS_MAX_SIZE);
+	long n = buf ? smbios_build(&info, buf, SMBIOS_MAX_SIZE, SMBIOS_GPA) : -ENOSPC;
+	if (n < 0) {
+		snprintf(err, errlen, "cannot build SMBIOS tables: %s", strerror((int)-n));
+		return (int)n;
+	}
+	return 0;
+}
+
 static int load_kernel(struct vm *vm, uint64_t rsdp, struct linux_entry *entry, char *err,
 		       size_t errlen)
 {
@@ -406,6 +431,7 @@ int vm_create(struct vm **out, const struct config *cfg, char *err, size_t errle
 	}
 	if ((rc = setup_platform_io(vm, err, errlen)) < 0 || (rc = setup_pci(vm, err, errlen)) < 0 ||
 	    (rc = setup_acpi(vm, &rsdp, err, errlen)) < 0 ||
+	    (rc = setup_smbios(vm, err, errlen)) < 0 ||
 	    (rc = load_kernel(vm, rsdp, &entry, err, errlen)) < 0 ||
 	    (rc = setup_vcpus(vm, &entry, err, errlen)) < 0)
 		return rc;

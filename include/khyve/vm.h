@@ -31,7 +31,7 @@
 #define VM_IOAPIC_GPA 0xfec00000u
 #define VM_LAPIC_GPA 0xfee00000u
 #define VM_ACPI_GPA 0xe0000ull
-#define VM_ACPI_SIZE 0x20000ull
+#define VM_ACPI_SIZE 0x10000ull /* 0xF0000 up holds the SMBIOS tables */
 #define VM_HIGHMEM_BASE (4ull << 30)
 #define VM_PCI_IO_BASE 0xd000
 #define VM_PCI_IO_SIZE 0x3000
