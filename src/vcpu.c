@@ -289,6 +289,35 @@ int vcpu_setup_linux_entry(struct vcpu *v, const struct linux_entry *e)
 	return kvm_vcpu_set_regs(&v->kfd, &r);
 }
 
+int vcpu_parse_cpuset(const char *list, cpu_set_t *set)
+{
+	CPU_ZERO(set);
+	const char *p = list;
+	if (*p == '\0')
+		return -EINVAL;
+	while (*p) {
+		char *end;
+		errno = 0;
+		unsigned long lo = strtoul(p, &end, 10), hi = lo;
+		if (errno || end == p || lo >= CPU_SETSIZE)
+			return -EINVAL;
+		p = end;
+		if (*p == '-') {
+			hi = strtoul(++p, &end, 10);
+			if (errno || end == p || hi >= CPU_SETSIZE || hi < lo)
+				return -EINVAL;
+			p = end;
+		}
+		for (unsigned long c = lo; c <= hi; c++)
+			CPU_SET(c, set);
+		if (*p == ',')
+			p++;
+		else if (*p)
+			return -EINVAL;
+	}
+	return 0;
+}
+
 /* ---- the run loop ------------------------------------------------------------------------ */
 
 static __thread struct kvm_run *tls_run;
@@ -341,6 +370,15 @@ static void *vcpu_thread(void *arg)
 	sigaddset(&set, SIG_VCPU_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	tls_run = v->kfd.run;
+	if (v->pinned) {
+		int rc = pthread_setaffinity_np(pthread_self(), sizeof(v->cpuset), &v->cpuset);
+		if (rc) {
+			fprintf(stderr, "khyve: vCPU %u: cannot pin to its host CPUs: %s\n", v->id,
+				strerror(rc));
+			vm_request_stop(vm, KHYVE_EXIT_ERROR);
+			return NULL;
+		}
+	}
 
 	while (atomic_load(&vm->stop_code) < 0) {
 		if (atomic_exchange(&v->probe_halt, false))

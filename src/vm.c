@@ -369,6 +369,16 @@ static int setup_vcpus(struct vm *vm, const struct linux_entry *entry, char *err
 		int rc = vcpu_init(vm, &vm->vcpu[i], i, err, errlen);
 		if (rc < 0)
 			return rc;
+		char key[32];
+		snprintf(key, sizeof(key), "vcpu.%u.cpuset", i);
+		const char *set = config_get(vm->cfg, key);
+		if (set == NULL)
+			continue;
+		if (vcpu_parse_cpuset(set, &vm->vcpu[i].cpuset) < 0) {
+			snprintf(err, errlen, "%s: invalid host CPU list '%s'", key, set);
+			return -EINVAL;
+		}
+		vm->vcpu[i].pinned = true;
 	}
 	int rc = vcpu_setup_linux_entry(&vm->vcpu[0], entry);
 	if (rc < 0)

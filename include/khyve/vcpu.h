@@ -35,5 +35,7 @@ int vcpu_start(struct vcpu *v);
 /* Make a vCPU leave KVM_RUN (to stop, or to report its halt state). */
 void vcpu_kick(struct vcpu *v);
 int vcpu_signals_init(void);
+/* bhyve's cpuset list ("1", "0,2-3") → set; -EINVAL when malformed or out of range. */
+int vcpu_parse_cpuset(const char *list, cpu_set_t *set);
 
 #endif

@@ -8,6 +8,7 @@
 #define KHYVE_VM_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -46,6 +47,8 @@ struct vcpu {
 	struct kvm_vcpu_fd kfd;
 	pthread_t thread;
 	bool started;
+	bool pinned; /* -p: run only on the host CPUs in cpuset */
+	cpu_set_t cpuset;
 	atomic_bool probe_halt; /* asked to report whether it is halted for good */
 	bool dead_halt;         /* halted with interrupts off: only a reset could wake it */
 };
