@@ -129,6 +129,28 @@ int kvm_setup_platform(struct kvm *kvm)
 	return set_pc_gsi_routing(kvm);
 }
 
+int kvm_coalesce_pio(struct kvm *kvm, uint16_t port, uint32_t size)
+{
+	if (xioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, (void *)(uintptr_t)KVM_CAP_COALESCED_PIO) <= 0)
+		return -ENOTSUP;
+	int page = xioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, (void *)(uintptr_t)KVM_CAP_COALESCED_MMIO);
+	if (page <= 0 || (long)page * 4096 >= kvm->run_size)
+		return -ENOTSUP;
+	struct kvm_coalesced_mmio_zone z = {.addr = port, .size = size, .pio = 1};
+	int rc = xioctl(kvm->vm_fd, KVM_REGISTER_COALESCED_MMIO, &z);
+	if (rc < 0)
+		return rc;
+	kvm->coalesced_page = page;
+	return 0;
+}
+
+struct kvm_coalesced_mmio_ring *kvm_vcpu_coalesced_ring(struct kvm *kvm, struct kvm_vcpu_fd *v)
+{
+	if (kvm->coalesced_page == 0 || v->run == NULL)
+		return NULL;
+	return (struct kvm_coalesced_mmio_ring *)((uint8_t *)v->run + kvm->coalesced_page * 4096);
+}
+
 int kvm_set_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t size, void *host)
 {
 	struct kvm_userspace_memory_region r = {

@@ -142,6 +142,31 @@ enum exit_result vcpu_handle_exit(const struct exit_env *env, struct kvm_run *ru
 	return EXIT_STOP;
 }
 
+unsigned vcpu_drain_coalesced(struct kvm_coalesced_mmio_ring *ring, struct iobus *pio,
+			      struct iobus *mmio)
+{
+	/* KVM_COALESCED_MMIO_MAX, for the 4 KiB page the ring lives in */
+	const uint32_t max = (4096 - sizeof(struct kvm_coalesced_mmio_ring)) /
+			     sizeof(struct kvm_coalesced_mmio);
+	unsigned n = 0;
+	/* Pairs with KVM's store of `last` after filling the entry. */
+	uint32_t last = __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE);
+	uint32_t first = ring->first;
+	/* A corrupt index (KVM never writes one) must not send us past the ring. */
+	while (first != last && first < max && n < max) {
+		struct kvm_coalesced_mmio *e = &ring->coalesced_mmio[first];
+		uint8_t data[8];
+		unsigned len = e->len <= 8 ? e->len : 8;
+		memcpy(data, e->data, len);
+		iobus_access(e->pio ? pio : mmio, e->phys_addr, data, len, true);
+		first = (first + 1) % max;
+		/* Pairs with KVM's read of `first` before it reuses the slot. */
+		__atomic_store_n(&ring->first, first, __ATOMIC_RELEASE);
+		n++;
+	}
+	return n;
+}
+
 /* ---- CPUID ------------------------------------------------------------------------------ */
 
 static unsigned order(unsigned n)
@@ -384,6 +409,11 @@ static void *vcpu_thread(void *arg)
 		if (atomic_exchange(&v->probe_halt, false))
 			report_halt_state(v);
 		int rc = kvm_vcpu_run(&v->kfd);
+		if (vm->coalesced) {
+			pthread_mutex_lock(&vm->coalesced_lock);
+			vcpu_drain_coalesced(vm->coalesced, &vm->pio, &vm->mmio);
+			pthread_mutex_unlock(&vm->coalesced_lock);
+		}
 		if (rc == -EINTR || rc == -EAGAIN) {
 			__atomic_store_n(&v->kfd.run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 			continue;

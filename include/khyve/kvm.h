@@ -14,6 +14,7 @@ struct kvm {
 	int run_size; /* size of the per-vCPU kvm_run mapping */
 	struct kvm_cpuid2 *supported_cpuid;
 	unsigned max_vcpus;
+	int coalesced_page; /* page offset of the coalesced ring in a vCPU mapping, 0 = none */
 };
 
 int kvm_open(struct kvm *kvm, const char *dev);
@@ -24,6 +25,13 @@ int kvm_set_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t size, 
 /* Set an interrupt line (GSI) level. */
 int kvm_irq_line(struct kvm *kvm, uint32_t gsi, int level);
 
+/*
+ * Coalesced port writes: KVM queues guest writes to a registered range in a
+ * ring shared by all vCPUs instead of exiting; userspace replays them, in
+ * order, before it handles the next exit. Returns 0, or -ENOTSUP.
+ */
+int kvm_coalesce_pio(struct kvm *kvm, uint16_t port, uint32_t size);
+
 struct kvm_vcpu_fd {
 	int fd;
 	struct kvm_run *run;
@@ -32,6 +40,8 @@ struct kvm_vcpu_fd {
 int kvm_vcpu_create(struct kvm *kvm, unsigned id, struct kvm_vcpu_fd *v);
 void kvm_vcpu_destroy(struct kvm *kvm, struct kvm_vcpu_fd *v);
 int kvm_vcpu_run(struct kvm_vcpu_fd *v);
+/* The coalesced-write ring, reached through any vCPU's mapping; NULL without one. */
+struct kvm_coalesced_mmio_ring *kvm_vcpu_coalesced_ring(struct kvm *kvm, struct kvm_vcpu_fd *v);
 int kvm_vcpu_set_cpuid(struct kvm_vcpu_fd *v, const struct kvm_cpuid2 *cpuid);
 int kvm_vcpu_get_regs(struct kvm_vcpu_fd *v, struct kvm_regs *r);
 int kvm_vcpu_set_regs(struct kvm_vcpu_fd *v, const struct kvm_regs *r);

@@ -18,6 +18,10 @@ struct exit_env {
 
 enum exit_result { EXIT_CONTINUE = 0, EXIT_STOP = 1 };
 
+/* Replay queued coalesced writes in guest order; returns how many were replayed. */
+unsigned vcpu_drain_coalesced(struct kvm_coalesced_mmio_ring *ring, struct iobus *pio,
+			      struct iobus *mmio);
+
 /*
  * Handle one KVM exit described by run. On EXIT_STOP, *code is bhyve's
  * exit status and msg (when non-empty) says why.

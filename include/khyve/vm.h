@@ -74,6 +74,8 @@ struct vm {
 	int signal_fd, timer_fd;
 	int term_signal; /* a fatal signal that ended the VM, to re-raise after cleanup */
 	atomic_uint halted_vcpus;
+	struct kvm_coalesced_mmio_ring *coalesced; /* NULL when KVM cannot coalesce */
+	pthread_mutex_t coalesced_lock;
 };
 
 /* Build the VM described by cfg. On error returns -errno and a message in err. */
