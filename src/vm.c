@@ -157,7 +157,7 @@ static int setup_platform_io(struct vm *vm, char *err, size_t errlen)
 	} const map[] = {
 		{&vm->pio, 0xcf8, 4, pci_cf8_io, &vm->pci},
 		{&vm->pio, 0xcfc, 4, pci_cfc_io, &vm->pci},
-		{&vm->mmio, VM_ECAM_BASE, VM_ECAM_SIZE, pci_ecam_mmio, &vm->pci},
+		{&vm->mmio, VM_ECAM_BASE, VM_ECAM_USED, pci_ecam_mmio, &vm->pci},
 		{&vm->pio, ACPI_PM1A_EVT_PORT, 4, pm_evt_io, &vm->pm},
 		{&vm->pio, ACPI_PM1A_CNT_PORT, 2, pm_cnt_io, &vm->pm},
 		{&vm->pio, 0x60, 5, pm_i8042_io, &vm->pm},
@@ -273,7 +273,7 @@ static int setup_acpi(struct vm *vm, uint64_t *rsdp, char *err, size_t errlen)
 		.ioapic_addr = VM_IOAPIC_GPA,
 		.ioapic_id = (uint8_t)vm->ncpus,
 		.ecam_base = VM_ECAM_BASE,
-		.ecam_last_bus = 255,
+		.ecam_last_bus = VM_PCI_LAST_BUS,
 		.pci_io_base = VM_PCI_IO_BASE,
 		.pci_io_size = VM_PCI_IO_SIZE,
 		.pci_mem32_base = VM_PCI_MEM32_BASE,
@@ -346,7 +346,7 @@ static int load_kernel(struct vm *vm, uint64_t rsdp, struct linux_entry *entry, 
 	}
 	a.kernel = kernel;
 	a.initrd = initrd;
-	rc = e820_build(&map, vm->lowmem, vm->highmem, VM_ECAM_BASE, VM_ECAM_SIZE);
+	rc = e820_build(&map, vm->lowmem, vm->highmem, VM_ECAM_BASE, VM_ECAM_USED);
 	a.e820 = &map;
 	char why[160] = "";
 	if (rc == 0)

@@ -28,7 +28,13 @@
 #define VM_PCI_MEM32_BASE 0xc0000000ull
 #define VM_PCI_MEM32_SIZE 0x20000000ull
 #define VM_ECAM_BASE 0xe0000000ull
-#define VM_ECAM_SIZE 0x10000000ull /* 256 buses */
+#define VM_ECAM_SIZE 0x10000000ull /* room for 256 buses */
+/*
+ * Only bus 0 exists. MCFG and _CRS say so: Linux sets its last bus from
+ * MCFG and then probes every bus up to it, one config read per slot.
+ */
+#define VM_PCI_LAST_BUS 0
+#define VM_ECAM_USED ((VM_PCI_LAST_BUS + 1ull) << 20)
 #define VM_IOAPIC_GPA 0xfec00000u
 #define VM_LAPIC_GPA 0xfee00000u
 #define VM_ACPI_GPA 0xe0000ull
