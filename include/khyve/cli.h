@@ -35,5 +35,8 @@ int cli_parse_pci_slot(struct config *cfg, const char *arg, FILE *err);
 int cli_parse_lpc(struct config *cfg, const char *arg, FILE *err);
 /* bhyve's memory size: K/M/G/T suffixes (either case); no suffix = MiB when < 1 MiB. */
 int cli_parse_memsize(const char *s, uint64_t *bytes);
+/* -s help / -l help listings. */
+void cli_list_emulations(FILE *out);
+void cli_list_lpc(FILE *out);
 
 #endif

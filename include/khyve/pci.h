@@ -33,8 +33,18 @@
 struct vm;
 struct pci_dev;
 
+struct config;
+
 struct pci_devemu {
 	const char *name;
+	const char *help; /* one line for -s help */
+	/*
+	 * The -s option string after the emulation name → keys under node.
+	 * NULL: the generic "name[=value],..." parser. 0 or -EINVAL with a message.
+	 */
+	int (*legacy_config)(struct config *cfg, const char *node, const char *opts, char *err,
+			     size_t errlen);
+	const char *const *options; /* keys this emulation reads; others draw a warning */
 	/* node is the device's config node, e.g. "pci.0.3.0". 0 or -errno with a message. */
 	int (*init)(struct vm *vm, struct pci_dev *dev, const char *node, char *err,
 		    size_t errlen);
@@ -63,6 +73,9 @@ struct pci_root {
 int pci_root_init(struct pci_root *root);
 void pci_root_fini(struct pci_root *root);
 const struct pci_devemu *pci_emul_find(const char *name);
+/* The emulations, for -s help: count and index. */
+size_t pci_emul_count(void);
+const struct pci_devemu *pci_emul_at(size_t i);
 /* Allocate a device at slot/func (bus 0), with a default writable mask. */
 struct pci_dev *pci_dev_add(struct pci_root *root, unsigned slot, unsigned func,
 			    const struct pci_devemu *emu);

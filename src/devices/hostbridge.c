@@ -75,6 +75,17 @@ static int amd_hostbridge_init(struct vm *vm, struct pci_dev *dev, const char *n
 	return bridge_init(vm, dev, node, 0x1022, 0x7432, err, errlen);
 }
 
-const struct pci_devemu hostbridge_emu = {.name = "hostbridge", .init = hostbridge_init};
-const struct pci_devemu amd_hostbridge_emu = {.name = "amd_hostbridge",
-					      .init = amd_hostbridge_init};
+static const char *const bridge_options[] = {"pcireg.vendor", "pcireg.device", NULL};
+
+const struct pci_devemu hostbridge_emu = {
+	.name = "hostbridge",
+	.help = "PCI host bridge",
+	.init = hostbridge_init,
+	.options = bridge_options,
+};
+const struct pci_devemu amd_hostbridge_emu = {
+	.name = "amd_hostbridge",
+	.help = "PCI host bridge with AMD IDs",
+	.init = amd_hostbridge_init,
+	.options = bridge_options,
+};

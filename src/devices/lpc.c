@@ -182,4 +182,11 @@ void lpc_release(struct lpc *lpc)
 	}
 }
 
-const struct pci_devemu lpc_emu = {.name = "lpc", .init = lpc_init};
+static const char *const lpc_options[] = {NULL};
+
+const struct pci_devemu lpc_emu = {
+	.name = "lpc",
+	.help = "LPC (ISA) bridge with COM1-COM4 (see -l)",
+	.init = lpc_init,
+	.options = lpc_options,
+};

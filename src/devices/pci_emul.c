@@ -11,6 +11,16 @@ static const struct pci_devemu *const pci_emulations[] = {
 	&lpc_emu,
 };
 
+size_t pci_emul_count(void)
+{
+	return sizeof(pci_emulations) / sizeof(pci_emulations[0]);
+}
+
+const struct pci_devemu *pci_emul_at(size_t i)
+{
+	return i < pci_emul_count() ? pci_emulations[i] : NULL;
+}
+
 const struct pci_devemu *pci_emul_find(const char *name)
 {
 	for (size_t i = 0; i < sizeof(pci_emulations) / sizeof(pci_emulations[0]); i++)
