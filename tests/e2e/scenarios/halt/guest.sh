@@ -1,0 +1,2 @@
+echo HALTING
+halt -f

@@ -1,0 +1,3 @@
+echo "CPUS=$(nproc)"
+grep -c ^processor /proc/cpuinfo | sed 's/^/PROCESSORS=/'
+reboot -f
