@@ -107,6 +107,182 @@ START_TEST(multifunction_and_reset_port)
 }
 END_TEST
 
+static void cf8_write(uint32_t a)
+{
+	pci_cf8_io(&root, 0, (uint8_t *)&a, 4, true);
+}
+
+static uint32_t cf8_get(void)
+{
+	uint32_t a = 0;
+	pci_cf8_io(&root, 0, (uint8_t *)&a, 4, false);
+	return a;
+}
+
+static void cfc_write(unsigned off, unsigned size, uint32_t v)
+{
+	pci_cfc_io(&root, off, (uint8_t *)&v, size, true);
+}
+
+static uint32_t cfc_get(unsigned off, unsigned size)
+{
+	uint32_t v = 0;
+	pci_cfc_io(&root, off, (uint8_t *)&v, size, false);
+	return v;
+}
+
+/* Every width at every offset of the CFC window, against the same dword. */
+START_TEST(cfc_every_width_and_offset)
+{
+	struct pci_dev *d = root.dev[3][0];
+	pci_set_ids(d, 0x8086, 0x7000, 0x06, 0x01, 0x80, 0x02);
+	const uint32_t dw[2] = {0x70008086, 0x06018002};
+	for (unsigned r = 0; r < 2; r++) {
+		cf8_write(0x80000000u | 3 << 11 | r * 8);
+		ck_assert_uint_eq(cfc_get(0, 4), dw[r]);
+		for (unsigned o = 0; o < 4; o++)
+			ck_assert_uint_eq(cfc_get(o, 1), (dw[r] >> (8 * o)) & 0xff);
+		ck_assert_uint_eq(cfc_get(0, 2), dw[r] & 0xffff);
+		ck_assert_uint_eq(cfc_get(2, 2), dw[r] >> 16);
+		/* misaligned: all ones, and nothing written */
+		ck_assert_uint_eq(cfc_get(1, 2), 0xffff);
+		ck_assert_uint_eq(cfc_get(3, 2), 0xffff);
+		ck_assert_uint_eq(cfc_get(1, 4), 0xffffffffu);
+	}
+	/* the same bytes through ECAM */
+	ck_assert_uint_eq(ecam_read(0, 3, 0, 8, 4), dw[1]);
+	ck_assert_uint_eq(ecam_read(0, 3, 0, 9, 1), 0x80);
+	ck_assert_uint_eq(ecam_read(0, 3, 0, 0x0b, 1), 0x06);
+	ck_assert_uint_eq(ecam_read(0, 3, 0, 1, 2), 0xffff);
+	uint64_t q = 0;
+	pci_ecam_mmio(&root, 3 << 15, (uint8_t *)&q, 8, false); /* 8-byte: undefined, ones */
+	ck_assert_uint_eq(q, UINT64_MAX);
+	/* bus 1 through CONFIG_ADDRESS: absent */
+	cf8_write(0x80000000u | 1 << 16 | 3 << 11);
+	ck_assert_uint_eq(cfc_get(0, 4), 0xffffffffu);
+	ck_assert_uint_eq(cfc_get(2, 2), 0xffff);
+	ck_assert_uint_eq(cfc_get(3, 1), 0xff);
+}
+END_TEST
+
+START_TEST(config_address_register)
+{
+	cf8_write(0x80001808u);
+	ck_assert_uint_eq(cf8_get(), 0x80001808u);
+	cf8_write(0x80001803u); /* bits 1:0 are not part of the register number */
+	ck_assert_uint_eq(cf8_get(), 0x80001800u);
+	/* byte accesses to 0xCF8 and 0xCFA/0xCFB do not touch it */
+	uint8_t b = 0x12;
+	pci_cf8_io(&root, 0, &b, 1, true);
+	pci_cf8_io(&root, 2, &b, 1, true);
+	pci_cf8_io(&root, 3, &b, 1, true);
+	ck_assert_uint_eq(cf8_get(), 0x80001800u);
+	pci_cf8_io(&root, 2, &b, 1, false);
+	ck_assert_uint_eq(b, 0xff);
+	uint16_t w = 0;
+	pci_cf8_io(&root, 0, (uint8_t *)&w, 2, false);
+	ck_assert_uint_eq(w, 0xffff);
+	/* 0xCF9 reads as 0 and is not a CONFIG_ADDRESS byte */
+	b = 0xaa;
+	pci_cf8_io(&root, 1, &b, 1, false);
+	ck_assert_uint_eq(b, 0);
+	ck_assert_uint_eq(resets, 0);
+	/* only a byte access is the reset register */
+	uint16_t rw = 0x0606;
+	pci_cf8_io(&root, 1, (uint8_t *)&rw, 2, true);
+	ck_assert_uint_eq(resets, 0);
+	pci_cf8_io(&root, 1, (uint8_t *)&rw, 2, false);
+	ck_assert_uint_eq(rw, 0xffff);
+	/* enable bit clear: CFC reads ones and writes go nowhere */
+	cf8_write(0x00001804u);
+	ck_assert_uint_eq(cfc_get(0, 4), 0xffffffffu);
+	cfc_write(0, 2, 0x0007);
+	ck_assert_uint_eq(pci_cfg_read(&root, 0, 3, 0, PCI_COMMAND, 2), 0);
+	/* enabled: the command register takes the write */
+	cf8_write(0x80001804u);
+	cfc_write(0, 2, 0x0007);
+	ck_assert_uint_eq(pci_cfg_read(&root, 0, 3, 0, PCI_COMMAND, 2), 0x0007);
+	ck_assert_uint_eq(cfc_get(0, 4), 0x00000007u);
+	/* no reset hook installed: a write to 0xCF9 is harmless */
+	root.reset_write = NULL;
+	b = 0x06;
+	pci_cf8_io(&root, 1, &b, 1, true);
+	ck_assert_uint_eq(resets, 0);
+}
+END_TEST
+
+START_TEST(read_only_header_bytes)
+{
+	struct pci_dev *d = root.dev[3][0];
+	uint8_t before[PCI_CFG_SIZE];
+	memcpy(before, d->cfg, sizeof(before));
+	/* every byte of the header written with all ones, one byte at a time */
+	for (unsigned o = 0; o < 0x40; o++)
+		pci_cfg_write(&root, 0, 3, 0, o, 1, 0xff);
+	for (unsigned o = 0; o < 0x40; o++) {
+		uint8_t want = before[o];
+		if (o == PCI_COMMAND)
+			want = 0x47;
+		else if (o == PCI_COMMAND + 1)
+			want = 0x05;
+		else if (o == 0x0c || o == 0x0d || o == PCI_INTERRUPT_LINE)
+			want = 0xff;
+		ck_assert_msg(d->cfg[o] == want, "config byte %#x: %#x, expected %#x", o,
+			      d->cfg[o], want);
+	}
+	ck_assert_uint_eq(d->cfg[PCI_HEADER_TYPE], 0x80);
+	/* ECAM writes follow the same masks */
+	uint32_t v = 0;
+	pci_ecam_mmio(&root, 3 << 15 | PCI_COMMAND, (uint8_t *)&v, 2, true);
+	ck_assert_uint_eq(pci_get16(d, PCI_COMMAND), 0);
+	v = 0xffffffff;
+	pci_ecam_mmio(&root, 3 << 15 | 0x08, (uint8_t *)&v, 4, true);
+	ck_assert_uint_eq(ecam_read(0, 3, 0, 8, 4), 0x06010000);
+	/* misaligned writes are dropped whole */
+	pci_cfg_write(&root, 0, 3, 0, PCI_COMMAND + 1, 2, 0xffff);
+	pci_cfg_write(&root, 0, 3, 0, PCI_COMMAND + 2, 4, 0xffffffff);
+	ck_assert_uint_eq(pci_get16(d, PCI_COMMAND), 0);
+}
+END_TEST
+
+START_TEST(status_write_one_to_clear)
+{
+	struct pci_dev *d = root.dev[0][0];
+	pci_put16(d, PCI_STATUS, 0xf910); /* all error bits + capability list */
+	/* writing zeros changes nothing */
+	pci_cfg_write(&root, 0, 0, 0, PCI_STATUS, 2, 0);
+	ck_assert_uint_eq(pci_cfg_read(&root, 0, 0, 0, PCI_STATUS, 2), 0xf910);
+	/* ones clear only the error bits they hit; the capability bit is read-only */
+	pci_cfg_write(&root, 0, 0, 0, PCI_STATUS, 2, 0x0110);
+	ck_assert_uint_eq(pci_cfg_read(&root, 0, 0, 0, PCI_STATUS, 2), 0xf810);
+	/* a dword write to COMMAND/STATUS sets command bits and clears status bits */
+	pci_cfg_write(&root, 0, 0, 0, PCI_COMMAND, 4, 0x28000006);
+	ck_assert_uint_eq(pci_cfg_read(&root, 0, 0, 0, PCI_COMMAND, 4), 0xd0100006);
+	pci_cfg_write(&root, 0, 0, 0, PCI_STATUS + 1, 1, 0xff);
+	ck_assert_uint_eq(pci_cfg_read(&root, 0, 0, 0, PCI_STATUS, 2), 0x0010);
+}
+END_TEST
+
+START_TEST(multifunction_each_slot)
+{
+	struct pci_root r2;
+	ck_assert_int_eq(pci_root_init(&r2), 0);
+	/* slot 5: function 0 plus function 7; slot 6: function 0 only */
+	ck_assert_ptr_nonnull(pci_dev_add(&r2, 5, 0, NULL));
+	ck_assert_ptr_nonnull(pci_dev_add(&r2, 5, 7, NULL));
+	ck_assert_ptr_nonnull(pci_dev_add(&r2, 6, 0, NULL));
+	ck_assert_ptr_null(pci_dev_add(&r2, 6, 8, NULL));
+	pci_root_finish(&r2);
+	ck_assert_uint_eq(pci_cfg_read(&r2, 0, 5, 0, PCI_HEADER_TYPE, 1), 0x80);
+	ck_assert_uint_eq(pci_cfg_read(&r2, 0, 5, 7, PCI_HEADER_TYPE, 1), 0x00);
+	ck_assert_uint_eq(pci_cfg_read(&r2, 0, 6, 0, PCI_HEADER_TYPE, 1), 0x00);
+	ck_assert_uint_eq(pci_cfg_read(&r2, 0, 5, 3, 0, 4), 0xffffffffu);
+	ck_assert_uint_eq(pci_cfg_read(&r2, 0, 32, 0, 0, 4), 0xffffffffu);
+	ck_assert_uint_eq(pci_cfg_read(&r2, 0, 5, 8, 0, 2), 0xffff);
+	pci_root_fini(&r2);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("pci");
@@ -116,6 +292,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, enable_bit_and_misaligned);
 	tcase_add_test(tc, writes_respect_masks);
 	tcase_add_test(tc, multifunction_and_reset_port);
+	tcase_add_test(tc, cfc_every_width_and_offset);
+	tcase_add_test(tc, config_address_register);
+	tcase_add_test(tc, read_only_header_bytes);
+	tcase_add_test(tc, status_write_one_to_clear);
+	tcase_add_test(tc, multifunction_each_slot);
 	suite_add_tcase(s, tc);
 	return s;
 }
