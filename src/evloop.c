@@ -17,7 +17,7 @@ struct ev_fd {
 	ev_fd_fn fn;
 	void *arg;
 	bool paused;
-	unsigned inflight; /* io_uring: armed multishot polls not yet finished */
+	unsigned inflight; /* io_uring: armed poll requests not yet completed */
 };
 
 struct evloop {
@@ -70,7 +70,12 @@ static void arm(struct ev_fd *e)
 	struct io_uring_sqe *sqe = get_sqe(e->loop);
 	if (sqe == NULL)
 		return;
-	io_uring_prep_poll_multishot(sqe, e->fd, POLLIN);
+	/*
+	 * One-shot, re-armed after each delivery: arming checks readiness, so
+	 * data a callback left unread is reported again (level-triggered, like
+	 * the poll(2) fallback). Multishot poll only reports new arrivals.
+	 */
+	io_uring_prep_poll_add(sqe, e->fd, POLLIN);
 	io_uring_sqe_set_data(sqe, e);
 	e->inflight++;
 }
@@ -132,13 +137,13 @@ static int run_uring(struct evloop *l)
 			struct ev_fd *e = io_uring_cqe_get_data(cqe);
 			if (e == NULL)
 				continue; /* a poll-remove's own completion */
-			if (!(cqe->flags & IORING_CQE_F_MORE)) {
+			if (!(cqe->flags & IORING_CQE_F_MORE))
 				e->inflight--;
-				if (!e->paused && e->inflight == 0)
-					arm(e); /* multishot ended (cancelled or overflowed) */
-			}
 			if (cqe->res > 0 && !e->paused)
 				e->fn(e->arg);
+			/* The callback may have paused the fd, or drained it: re-arm only if live. */
+			if (!e->paused && e->inflight == 0)
+				arm(e);
 			if (l->stop)
 				break;
 		}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <bsd/unistd.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,8 @@ extern char **environ;
 int main(int argc, char *argv[])
 {
 	setproctitle_init(argc, argv, environ);
+	/* One malloc arena: vCPU threads allocate little, and each arena costs resident pages. */
+	mallopt(M_ARENA_MAX, 1);
 	struct config *cfg = config_new();
 	if (cfg == NULL) {
 		fprintf(stderr, "khyve: out of memory\n");

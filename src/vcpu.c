@@ -10,6 +10,7 @@
 #include "khyve/cli.h"
 
 #define SIG_VCPU_KICK SIGUSR2
+#define VCPU_STACK_SIZE (256u << 10)
 #define RFLAGS_IF (1u << 9)
 #define RFLAGS_RESERVED 0x2
 #define MSR_IA32_MISC_ENABLE 0x1a0
@@ -190,14 +191,16 @@ struct kvm_cpuid2 *vcpu_build_cpuid(const struct kvm_cpuid2 *supported, unsigned
 		switch (e->function) {
 		case 0x1:
 			/* Initial APIC ID and the number of logical processors in the package. */
-			e->ebx = (e->ebx & 0xffff) | (id << 24) | ((1u << bits) << 16);
+			/* EBX[23:16] is 8 bits wide: a package of more than 255 saturates. */
+			e->ebx = (e->ebx & 0xffff) | ((id & 0xff) << 24) |
+				 ((1u << bits) > 0xff ? 0xffu : (1u << bits)) << 16;
 			if (n > 1)
 				e->edx |= 1u << 28; /* HTT: the count above is valid */
 			e->ecx |= 1u << 31; /* running under a hypervisor: use the KVM leaves */
 			break;
 		case 0x4:
 			if (e->eax & 0x1f) /* a cache level is described */
-				e->eax = (e->eax & 0x3ffffff) | ((n - 1) << 26);
+				e->eax = (e->eax & 0x3ffffff) | ((n - 1 > 63 ? 63 : n - 1) << 26);
 			break;
 		case 0xb:
 		case 0x1f:
@@ -436,7 +439,15 @@ static void *vcpu_thread(void *arg)
 
 int vcpu_start(struct vcpu *v)
 {
-	int rc = pthread_create(&v->thread, NULL, vcpu_thread, v);
+	/*
+	 * A small stack: the run loop needs little, and a stack below the huge
+	 * page size keeps transparent huge pages from inflating the VMM's RSS.
+	 */
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, VCPU_STACK_SIZE);
+	int rc = pthread_create(&v->thread, &attr, vcpu_thread, v);
+	pthread_attr_destroy(&attr);
 	if (rc)
 		return -rc;
 	v->started = true;

@@ -110,15 +110,25 @@ static int setup_memory(struct vm *vm, char *err, size_t errlen)
 	vm->ram_size = (vm->ram_size + 0x1fffff) & ~0x1fffffull; /* whole 2 MiB pages */
 	vm->lowmem = vm->ram_size < VM_LOWMEM_LIMIT ? vm->ram_size : VM_LOWMEM_LIMIT;
 	vm->highmem = vm->ram_size - vm->lowmem;
-	/* Reserve address space only: pages are allocated when the guest touches them. */
-	void *ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (ram == MAP_FAILED) {
+	/*
+	 * Reserve address space only: pages are allocated when the guest touches
+	 * them. Aligned to 2 MiB so that transparent huge pages can back guest
+	 * RAM and KVM maps it with large pages (fewer nested page-table walks).
+	 */
+	const size_t align = 2u << 20;
+	uint8_t *raw = mmap(NULL, vm->ram_size + align, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (raw == MAP_FAILED) {
 		int rc = -errno;
 		snprintf(err, errlen, "cannot map %llu MiB of guest memory: %s",
 			 (unsigned long long)(vm->ram_size >> 20), strerror(errno));
 		return rc;
 	}
+	uint8_t *ram = (uint8_t *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
+	if (ram > raw)
+		munmap(raw, (size_t)(ram - raw));
+	munmap(ram + vm->ram_size, (size_t)(raw + align - ram));
+	madvise(ram, vm->ram_size, MADV_HUGEPAGE);
 	vm->ram = ram;
 	bool in_core = false, wired = false;
 	if (config_get_bool(vm->cfg, "memory.guest_in_core", false, &in_core) < 0 ||

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The VMM's event loop: file-descriptor readiness delivered to callbacks on
- * one thread. It runs on io_uring (multishot poll); where io_uring cannot be
+ * one thread. It runs on io_uring (poll requests); where io_uring cannot be
  * set up (old kernel, disabled by sysctl or seccomp) it falls back to poll(2).
  * All functions but evloop_new/evloop_free are for the loop's own thread.
  */

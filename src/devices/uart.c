@@ -168,6 +168,11 @@ static void write_reg(struct uart *u, unsigned reg, uint8_t v)
 		if (v & FCR_CLEAR_RX) {
 			u->rx_count = 0;
 			u->lsr &= (uint8_t)~LSR_DR;
+			if (u->rx_was_full) { /* room again: let paused host input resume */
+				u->rx_was_full = false;
+				if (u->ops && u->ops->rx_ready)
+					u->ops->rx_ready(u->arg);
+			}
 		}
 		u->fcr = v & (FCR_ENABLE | 0xc0);
 		break;
