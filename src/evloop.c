@@ -108,6 +108,12 @@ void evloop_fd_pause(struct ev_fd *e)
 	}
 }
 
+void evloop_fd_set(struct ev_fd *e, int fd)
+{
+	if (e->paused)
+		e->fd = fd;
+}
+
 void evloop_fd_resume(struct ev_fd *e)
 {
 	if (!e->paused)
@@ -139,6 +145,9 @@ static int run_uring(struct evloop *l)
 				continue; /* a poll-remove's own completion */
 			if (!(cqe->flags & IORING_CQE_F_MORE))
 				e->inflight--;
+			/* A descriptor the kernel refuses to poll stays refused: stop watching it. */
+			if (cqe->res < 0 && cqe->res != -ECANCELED)
+				e->paused = true;
 			if (cqe->res > 0 && !e->paused)
 				e->fn(e->arg);
 			/* The callback may have paused the fd, or drained it: re-arm only if live. */
@@ -170,9 +179,12 @@ static int run_poll(struct evloop *l)
 				continue;
 			return -errno;
 		}
-		for (nfds_t i = 0; i < n && !l->stop; i++)
-			if (pfd[i].revents && !map[i]->paused)
+		for (nfds_t i = 0; i < n && !l->stop; i++) {
+			if (pfd[i].revents & POLLNVAL)
+				map[i]->paused = true; /* not an open descriptor: stop watching */
+			else if (pfd[i].revents && !map[i]->paused)
 				map[i]->fn(map[i]->arg);
+		}
 	}
 	return 0;
 }

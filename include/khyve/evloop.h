@@ -23,6 +23,8 @@ bool evloop_uses_io_uring(const struct evloop *l);
 /* Call fn whenever fd is readable. NULL on allocation failure. */
 struct ev_fd *evloop_add_fd(struct evloop *l, int fd, ev_fd_fn fn, void *arg);
 void evloop_fd_pause(struct ev_fd *e);
+/* Watch another descriptor with the same callback; only while paused. */
+void evloop_fd_set(struct ev_fd *e, int fd);
 void evloop_fd_resume(struct ev_fd *e);
 
 /* Dispatch until evloop_stop(); 0 or -errno. */

@@ -6,6 +6,7 @@
 #ifndef KHYVE_LPC_H
 #define KHYVE_LPC_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <termios.h>
 
@@ -24,10 +25,15 @@ struct lpc_com {
 	struct uart uart;
 	int in_fd, out_fd;
 	bool owns_fds;
+	bool is_socket;	    /* tcp=: in_fd == out_fd is the connected client, or -1 */
+	int listen_fd;	    /* tcp=: the listening socket, else -1 */
+	struct ev_fd *listen_ev;
+	pthread_mutex_t out_lock; /* out_fd changes (client comes and goes) vs. vCPU writes */
 	bool raw_tty;
 	struct termios saved_tio;
 	int wake_fd; /* written by a vCPU thread when the RX FIFO has room again */
 	struct ev_fd *in_ev;
+	struct evloop *loop;
 };
 
 struct lpc {
@@ -37,6 +43,13 @@ struct lpc {
 extern const struct pci_devemu lpc_emu;
 extern const struct pci_devemu hostbridge_emu;
 extern const struct pci_devemu amd_hostbridge_emu;
+
+/* tcp=ADDRESS:PORT: listen for one client at a time. 0 or -errno with a message. */
+int com_tcp_listen(struct lpc_com *c, const char *spec, char *err, size_t errlen);
+/* Accept a client on c->listen_fd (event-loop callback). */
+void com_tcp_accept(void *arg);
+/* Start reading a new input descriptor (a client that connected). */
+void com_input_attach(struct lpc_com *c, int fd);
 
 /* Start reading host input (after the event loop exists). */
 int lpc_attach_loop(struct lpc *lpc, struct evloop *loop);

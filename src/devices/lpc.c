@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "khyve/config.h"
@@ -21,13 +22,21 @@ static const struct {
 static void com_tx(void *arg, uint8_t byte)
 {
 	struct lpc_com *c = arg;
-	if (c->out_fd < 0)
-		return;
-	for (;;) {
-		ssize_t n = write(c->out_fd, &byte, 1);
-		if (n == 1 || (n < 0 && errno != EINTR))
-			return; /* a closed or broken console drops output, like a cable pulled */
+	pthread_mutex_lock(&c->out_lock);
+	if (c->out_fd < 0) {
+		/* no client: the byte is lost, as on a line with nothing attached */
+	} else if (c->is_socket) {
+		/* Never block a vCPU on a slow client: a full socket drops output. */
+		if (send(c->out_fd, &byte, 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		}
+	} else {
+		for (;;) {
+			ssize_t n = write(c->out_fd, &byte, 1);
+			if (n == 1 || (n < 0 && errno != EINTR))
+				break; /* a closed console drops output, like a cable pulled */
+		}
 	}
+	pthread_mutex_unlock(&c->out_lock);
 }
 
 static void com_set_irq(void *arg, int level)
@@ -65,6 +74,12 @@ static void com_input(void *arg)
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			return;
 		evloop_fd_pause(c->in_ev); /* end of input: nothing more will come */
+		if (c->is_socket) { /* the client left: wait for the next one */
+			pthread_mutex_lock(&c->out_lock);
+			close(c->in_fd);
+			c->in_fd = c->out_fd = -1;
+			pthread_mutex_unlock(&c->out_lock);
+		}
 		return;
 	}
 	uart_receive(&c->uart, buf, (size_t)n);
@@ -74,12 +89,27 @@ static void com_wake(void *arg)
 {
 	struct lpc_com *c = arg;
 	uint64_t v;
-	if (read(c->wake_fd, &v, sizeof(v)) == sizeof(v))
+	if (read(c->wake_fd, &v, sizeof(v)) == sizeof(v) && c->in_ev && c->in_fd >= 0)
 		evloop_fd_resume(c->in_ev);
+}
+
+void com_input_attach(struct lpc_com *c, int fd)
+{
+	pthread_mutex_lock(&c->out_lock);
+	c->in_fd = c->out_fd = fd;
+	pthread_mutex_unlock(&c->out_lock);
+	if (c->in_ev == NULL) {
+		c->in_ev = evloop_add_fd(c->loop, fd, com_input, c);
+	} else {
+		evloop_fd_set(c->in_ev, fd);
+		evloop_fd_resume(c->in_ev);
+	}
 }
 
 static int com_open_backend(struct lpc_com *c, const char *path, char *err, size_t errlen)
 {
+	if (strncmp(path, "tcp=", 4) == 0)
+		return com_tcp_listen(c, path + 4, err, errlen);
 	if (strcmp(path, "stdio") == 0) {
 		c->in_fd = STDIN_FILENO;
 		c->out_fd = STDOUT_FILENO;
@@ -124,7 +154,8 @@ static int lpc_init(struct vm *vm, struct pci_dev *dev, const char *node, char *
 	pci_set_ids(dev, 0x8086, 0x7000, 0x06, 0x01, 0, 0);
 	for (unsigned i = 0; i < LPC_NCOM; i++) {
 		struct lpc_com *c = &lpc->com[i];
-		c->in_fd = c->out_fd = c->wake_fd = -1;
+		c->in_fd = c->out_fd = c->wake_fd = c->listen_fd = -1;
+		pthread_mutex_init(&c->out_lock, NULL);
 		char key[32];
 		snprintf(key, sizeof(key), "lpc.com%u.path", i + 1);
 		const char *path = config_get(vm->cfg, key);
@@ -153,10 +184,20 @@ int lpc_attach_loop(struct lpc *lpc, struct evloop *loop)
 {
 	for (unsigned i = 0; i < LPC_NCOM; i++) {
 		struct lpc_com *c = &lpc->com[i];
-		if (!c->present || c->in_fd < 0)
+		if (!c->present)
 			continue;
-		c->in_ev = evloop_add_fd(loop, c->in_fd, com_input, c);
-		if (c->in_ev == NULL || evloop_add_fd(loop, c->wake_fd, com_wake, c) == NULL)
+		if (c->listen_fd >= 0) {
+			/* Client input is watched once one connects (com_tcp_accept). */
+			c->listen_ev = evloop_add_fd(loop, c->listen_fd, com_tcp_accept, c);
+			if (c->listen_ev == NULL)
+				return -ENOMEM;
+		} else if (c->in_fd >= 0) {
+			c->in_ev = evloop_add_fd(loop, c->in_fd, com_input, c);
+			if (c->in_ev == NULL)
+				return -ENOMEM;
+		}
+		c->loop = loop;
+		if (evloop_add_fd(loop, c->wake_fd, com_wake, c) == NULL)
 			return -ENOMEM;
 	}
 	return 0;
@@ -170,8 +211,11 @@ void lpc_release(struct lpc *lpc)
 			tcsetattr(c->in_fd, TCSANOW, &c->saved_tio);
 			c->raw_tty = false;
 		}
-		if (c->owns_fds && c->in_fd >= 0)
+		if ((c->owns_fds || c->is_socket) && c->in_fd >= 0)
 			close(c->in_fd);
+		if (c->listen_fd >= 0)
+			close(c->listen_fd);
+		c->listen_fd = -1;
 		if (c->wake_fd >= 0)
 			close(c->wake_fd);
 		if (c->present)
