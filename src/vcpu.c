@@ -398,6 +398,9 @@ static void *vcpu_thread(void *arg)
 	sigaddset(&set, SIG_VCPU_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	tls_run = v->kfd.run;
+	char name[16];
+	snprintf(name, sizeof(name), "vcpu %u", v->id);
+	pthread_setname_np(pthread_self(), name); /* how ps/top and pinning checks find it */
 	if (v->pinned) {
 		int rc = pthread_setaffinity_np(pthread_self(), sizeof(v->cpuset), &v->cpuset);
 		if (rc) {
