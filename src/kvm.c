@@ -151,6 +151,14 @@ struct kvm_coalesced_mmio_ring *kvm_vcpu_coalesced_ring(struct kvm *kvm, struct 
 	return (struct kvm_coalesced_mmio_ring *)((uint8_t *)v->run + kvm->coalesced_page * 4096);
 }
 
+int kvm_enable_user_msr_exits(struct kvm *kvm)
+{
+	struct kvm_enable_cap cap = {.cap = KVM_CAP_X86_USER_SPACE_MSR,
+				     .args = {KVM_MSR_EXIT_REASON_UNKNOWN}};
+	int rc = xioctl(kvm->vm_fd, KVM_ENABLE_CAP, &cap);
+	return rc < 0 ? rc : 0;
+}
+
 int kvm_set_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t size, void *host)
 {
 	struct kvm_userspace_memory_region r = {

@@ -118,6 +118,19 @@ static enum exit_result exit_ignore(const struct exit_env *env, struct kvm_run *
 	return EXIT_CONTINUE;
 }
 
+/*
+ * Only reached with -w (x86.strictmsr=false): an MSR KVM does not know reads
+ * as 0 and ignores writes. Otherwise KVM raises #GP itself, as bhyve does.
+ */
+static enum exit_result exit_msr_ignore(const struct exit_env *env, struct kvm_run *run,
+					int *code, char *msg, size_t msglen)
+{
+	if (run->exit_reason == KVM_EXIT_X86_RDMSR)
+		run->msr.data = 0;
+	run->msr.error = 0;
+	return EXIT_CONTINUE;
+}
+
 static const exit_fn exit_table[] = {
 	[KVM_EXIT_IO] = exit_io,
 	[KVM_EXIT_MMIO] = exit_mmio,
@@ -128,6 +141,8 @@ static const exit_fn exit_table[] = {
 	[KVM_EXIT_INTERNAL_ERROR] = exit_internal,
 	[KVM_EXIT_IRQ_WINDOW_OPEN] = exit_ignore,
 	[KVM_EXIT_INTR] = exit_ignore,
+	[KVM_EXIT_X86_RDMSR] = exit_msr_ignore,
+	[KVM_EXIT_X86_WRMSR] = exit_msr_ignore,
 };
 
 enum exit_result vcpu_handle_exit(const struct exit_env *env, struct kvm_run *run, int *code,
@@ -178,7 +193,8 @@ static unsigned order(unsigned n)
 	return o;
 }
 
-struct kvm_cpuid2 *vcpu_build_cpuid(const struct kvm_cpuid2 *supported, unsigned id, unsigned n)
+struct kvm_cpuid2 *vcpu_build_cpuid(const struct kvm_cpuid2 *supported, unsigned id, unsigned n,
+				    bool x2apic)
 {
 	size_t sz = sizeof(*supported) + supported->nent * sizeof(supported->entries[0]);
 	struct kvm_cpuid2 *c = malloc(sz);
@@ -197,6 +213,8 @@ struct kvm_cpuid2 *vcpu_build_cpuid(const struct kvm_cpuid2 *supported, unsigned
 			if (n > 1)
 				e->edx |= 1u << 28; /* HTT: the count above is valid */
 			e->ecx |= 1u << 31; /* running under a hypervisor: use the KVM leaves */
+			if (!x2apic)
+				e->ecx &= ~(1u << 21); /* -a / x86.x2apic=false: xAPIC only */
 			break;
 		case 0x4:
 			if (e->eax & 0x1f) /* a cache level is described */
@@ -242,7 +260,8 @@ int vcpu_init(struct vm *vm, struct vcpu *v, unsigned id, char *err, size_t errl
 		snprintf(err, errlen, "cannot create vCPU %u: %s", id, strerror(-rc));
 		return rc;
 	}
-	struct kvm_cpuid2 *cpuid = vcpu_build_cpuid(vm->kvm.supported_cpuid, id, vm->ncpus);
+	struct kvm_cpuid2 *cpuid = vcpu_build_cpuid(vm->kvm.supported_cpuid, id, vm->ncpus,
+						    vm->x2apic);
 	if (cpuid == NULL)
 		return -ENOMEM;
 	rc = kvm_vcpu_set_cpuid(&v->kfd, cpuid);

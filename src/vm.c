@@ -420,6 +420,24 @@ static int read_ncpus(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+/* bhyve options that change nothing on Linux/KVM, or that this build lacks: one notice each. */
+static void report_inert_options(const struct config *cfg)
+{
+	static const struct {
+		const char *key, *note;
+	} inert[] = {
+		{"destroy_on_poweroff", "-D: a khyve VM always ends with its process"},
+		{"x86.vmexit_on_hlt", "-H: KVM always lets the host run other work while a vCPU halts"},
+		{"x86.vmexit_on_pause", "-P: KVM's pause-loop exiting is always on"},
+		{"x86.mptable", "-Y: khyve builds no MP table; guests find CPUs through ACPI"},
+		{"gdb.port", "-G: the debug server is not available in this build; running without"},
+		{"fwcfg.0.name", "-f: this build has no fw_cfg device; the items are not passed on"},
+	};
+	for (size_t i = 0; i < sizeof(inert) / sizeof(inert[0]); i++)
+		if (config_get(cfg, inert[i].key))
+			fprintf(stderr, "khyve: notice: %s\n", inert[i].note);
+}
+
 int vm_create(struct vm **out, const struct config *cfg, char *err, size_t errlen)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
@@ -436,11 +454,16 @@ int vm_create(struct vm **out, const struct config *cfg, char *err, size_t errle
 	pci_root_init(&vm->pci);
 	pm_init(&vm->pm, &vm_pm_ops, vm);
 	bool localtime = true;
+	bool strictmsr = true;
 	if (config_get_bool(cfg, "x86.strictio", false, &vm->strictio) < 0 ||
-	    config_get_bool(cfg, "rtc.use_localtime", true, &localtime) < 0) {
-		snprintf(err, errlen, "x86.strictio / rtc.use_localtime: not a boolean");
+	    config_get_bool(cfg, "rtc.use_localtime", true, &localtime) < 0 ||
+	    config_get_bool(cfg, "x86.x2apic", false, &vm->x2apic) < 0 ||
+	    config_get_bool(cfg, "x86.strictmsr", true, &strictmsr) < 0) {
+		snprintf(err, errlen, "x86.strictio, x86.strictmsr, x86.x2apic and "
+				      "rtc.use_localtime take a boolean");
 		return -EINVAL;
 	}
+	report_inert_options(cfg);
 	int rc = kvm_open(&vm->kvm, "/dev/kvm");
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot use /dev/kvm: %s", strerror(-rc));
@@ -451,6 +474,11 @@ int vm_create(struct vm **out, const struct config *cfg, char *err, size_t errle
 	if ((rc = read_ncpus(vm, err, errlen)) < 0 || (rc = setup_memory(vm, err, errlen)) < 0)
 		return rc;
 	rtc_init(&vm->rtc, localtime, vm->lowmem, vm->highmem);
+	if (!strictmsr && (rc = kvm_enable_user_msr_exits(&vm->kvm)) < 0) {
+		snprintf(err, errlen, "-w: this KVM cannot pass unknown MSRs to userspace: %s",
+			 strerror(-rc));
+		return rc;
+	}
 	rc = kvm_setup_platform(&vm->kvm);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot create the in-kernel interrupt controllers: %s",

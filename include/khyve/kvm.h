@@ -21,6 +21,8 @@ int kvm_open(struct kvm *kvm, const char *dev);
 void kvm_close(struct kvm *kvm);
 /* TSS, identity map, in-kernel PIC/IOAPIC/LAPIC, PIT, and the PC's GSI routing. */
 int kvm_setup_platform(struct kvm *kvm);
+/* Unknown MSRs exit to userspace (KVM_EXIT_X86_RDMSR/WRMSR) instead of raising #GP. */
+int kvm_enable_user_msr_exits(struct kvm *kvm);
 int kvm_set_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t size, void *host);
 /* Set an interrupt line (GSI) level. */
 int kvm_irq_line(struct kvm *kvm, uint32_t gsi, int level);

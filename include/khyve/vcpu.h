@@ -30,7 +30,8 @@ enum exit_result vcpu_handle_exit(const struct exit_env *env, struct kvm_run *ru
 				  char *msg, size_t msglen);
 
 /* CPUID for vCPU id of n (APIC IDs 0..n-1, one socket), from KVM's supported table. */
-struct kvm_cpuid2 *vcpu_build_cpuid(const struct kvm_cpuid2 *supported, unsigned id, unsigned n);
+struct kvm_cpuid2 *vcpu_build_cpuid(const struct kvm_cpuid2 *supported, unsigned id, unsigned n,
+				    bool x2apic);
 
 int vcpu_init(struct vm *vm, struct vcpu *v, unsigned id, char *err, size_t errlen);
 /* Registers of the boot CPU at the 64-bit Linux entry point. */

@@ -74,6 +74,7 @@ struct vm {
 	unsigned ncpus;
 	struct vcpu *vcpu;
 	bool strictio;
+	bool x2apic; /* CPUID offers x2APIC mode (-x); bhyve's default is xAPIC (-a) */
 	/* Stopping: the first request wins; the loop thread is woken through stop_efd. */
 	atomic_int stop_code;
 	int stop_efd;

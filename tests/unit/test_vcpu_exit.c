@@ -166,7 +166,7 @@ START_TEST(cpuid_topology)
 	in->entries[1] = (struct kvm_cpuid_entry2){.function = 0xb, .index = 0};
 	in->entries[2] = (struct kvm_cpuid_entry2){.function = 0xb, .index = 1};
 	in->entries[3] = (struct kvm_cpuid_entry2){.function = 0x80000008, .ecx = 0xffff};
-	struct kvm_cpuid2 *c = vcpu_build_cpuid(in, 3, 4);
+	struct kvm_cpuid2 *c = vcpu_build_cpuid(in, 3, 4, true);
 	ck_assert_uint_eq(c->entries[0].ebx >> 24, 3);
 	ck_assert_uint_eq((c->entries[0].ebx >> 16) & 0xff, 4);
 	ck_assert_uint_eq(c->entries[0].ebx & 0xffff, 0xffff);
@@ -177,6 +177,35 @@ START_TEST(cpuid_topology)
 	ck_assert_uint_eq(c->entries[2].eax, 2);
 	ck_assert_uint_eq(c->entries[3].ecx & 0xff, 3);
 	ck_assert_uint_eq((c->entries[3].ecx >> 12) & 0xf, 2);
+	free(c);
+	free(in);
+}
+END_TEST
+
+START_TEST(msr_exits_and_xapic)
+{
+	int code = -1;
+	char msg[128];
+	run->exit_reason = KVM_EXIT_X86_RDMSR;
+	run->msr.index = 0xc0010007;
+	run->msr.data = 0x1234;
+	run->msr.error = 1;
+	ck_assert_int_eq(handle(&code, msg), EXIT_CONTINUE);
+	ck_assert_uint_eq(run->msr.data, 0); /* -w: an unknown MSR reads as 0 */
+	ck_assert_uint_eq(run->msr.error, 0);
+	run->exit_reason = KVM_EXIT_X86_WRMSR;
+	run->msr.data = 0xffff;
+	run->msr.error = 1;
+	ck_assert_int_eq(handle(&code, msg), EXIT_CONTINUE);
+	ck_assert_uint_eq(run->msr.error, 0); /* and a write is dropped, no #GP */
+	struct kvm_cpuid2 *in = calloc(1, sizeof(*in) + sizeof(in->entries[0]));
+	in->nent = 1;
+	in->entries[0] = (struct kvm_cpuid_entry2){.function = 1, .ecx = 1u << 21};
+	struct kvm_cpuid2 *c = vcpu_build_cpuid(in, 0, 1, false);
+	ck_assert_uint_eq(c->entries[0].ecx & (1u << 21), 0); /* xAPIC only */
+	free(c);
+	c = vcpu_build_cpuid(in, 0, 1, true);
+	ck_assert_uint_eq(c->entries[0].ecx & (1u << 21), 1u << 21);
 	free(c);
 	free(in);
 }
@@ -359,7 +388,7 @@ static struct kvm_cpuid2 *topo_input(void)
 START_TEST(cpuid_single_and_levels)
 {
 	struct kvm_cpuid2 *in = topo_input();
-	struct kvm_cpuid2 *c = vcpu_build_cpuid(in, 0, 1);
+	struct kvm_cpuid2 *c = vcpu_build_cpuid(in, 0, 1, true);
 	ck_assert_uint_eq(c->nent, 6);
 	ck_assert_uint_eq(c->entries[0].ebx, 0x00010800); /* APIC 0, 1 logical, CLFLUSH kept */
 	ck_assert_uint_eq(c->entries[0].edx & (1u << 28), 0); /* no HTT with one CPU */
@@ -376,7 +405,7 @@ START_TEST(cpuid_single_and_levels)
 	ck_assert_uint_eq(c->entries[5].ecx, 0x00000001); /* TOPOEXT cleared only */
 	free(c);
 	/* vCPU 5 of 6: x2APIC ID in every 0xB level */
-	c = vcpu_build_cpuid(in, 5, 6);
+	c = vcpu_build_cpuid(in, 5, 6, true);
 	ck_assert_uint_eq(c->entries[0].ebx >> 24, 5);
 	ck_assert_uint_eq((c->entries[0].ebx >> 16) & 0xff, 8);
 	for (unsigned i = 1; i <= 3; i++)
@@ -400,7 +429,7 @@ START_TEST(cpuid_many_vcpus)
 	struct kvm_cpuid2 *in = topo_input();
 	const unsigned ids[] = {0, 1, 198, 199};
 	for (unsigned i = 0; i < 4; i++) {
-		struct kvm_cpuid2 *c = vcpu_build_cpuid(in, ids[i], 200);
+		struct kvm_cpuid2 *c = vcpu_build_cpuid(in, ids[i], 200, true);
 		ck_assert_msg(c->entries[0].ebx >> 24 == ids[i],
 			      "leaf 1 APIC ID of vCPU %u of 200 is %u", ids[i],
 			      c->entries[0].ebx >> 24);
@@ -425,6 +454,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, machine_events);
 	tcase_add_test(tc, coalesced_replay);
 	tcase_add_test(tc, cpuid_topology);
+	tcase_add_test(tc, msr_exits_and_xapic);
 	tcase_add_test(tc, cpuset_lists);
 	tcase_add_test(tc, string_io);
 	tcase_add_test(tc, memory_write_and_sizes);
