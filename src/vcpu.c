@@ -193,15 +193,32 @@ static unsigned order(unsigned n)
 	return o;
 }
 
+unsigned vcpu_apic_id(const struct vcpu_topology *t, unsigned index)
+{
+	unsigned tbits = order(t->threads), cbits = order(t->cores);
+	unsigned thread = index % t->threads, core = (index / t->threads) % t->cores;
+	unsigned socket = index / (t->threads * t->cores);
+	return socket << (cbits + tbits) | core << tbits | thread;
+}
+
 struct kvm_cpuid2 *vcpu_build_cpuid(const struct kvm_cpuid2 *supported, unsigned id, unsigned n,
 				    bool x2apic)
+{
+	const struct vcpu_topology one_socket = {.sockets = 1, .cores = n, .threads = 1};
+	return vcpu_build_cpuid_topo(supported, id, &one_socket, x2apic);
+}
+
+struct kvm_cpuid2 *vcpu_build_cpuid_topo(const struct kvm_cpuid2 *supported, unsigned id,
+					 const struct vcpu_topology *t, bool x2apic)
 {
 	size_t sz = sizeof(*supported) + supported->nent * sizeof(supported->entries[0]);
 	struct kvm_cpuid2 *c = malloc(sz);
 	if (c == NULL)
 		return NULL;
 	memcpy(c, supported, sz);
-	unsigned bits = order(n);
+	/* Logical processors per package, and the APIC-ID bits that number them. */
+	unsigned n = t->cores * t->threads;
+	unsigned tbits = order(t->threads), bits = order(t->cores) + tbits;
 	for (uint32_t i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 		switch (e->function) {
@@ -212,21 +229,26 @@ struct kvm_cpuid2 *vcpu_build_cpuid(const struct kvm_cpuid2 *supported, unsigned
 				 ((1u << bits) > 0xff ? 0xffu : (1u << bits)) << 16;
 			if (n > 1)
 				e->edx |= 1u << 28; /* HTT: the count above is valid */
+			else
+				e->edx &= ~(1u << 28);
 			e->ecx |= 1u << 31; /* running under a hypervisor: use the KVM leaves */
 			if (!x2apic)
 				e->ecx &= ~(1u << 21); /* -a / x86.x2apic=false: xAPIC only */
 			break;
 		case 0x4:
 			if (e->eax & 0x1f) /* a cache level is described */
-				e->eax = (e->eax & 0x3ffffff) | ((n - 1 > 63 ? 63 : n - 1) << 26);
+			{
+				unsigned cores = 1u << (bits - tbits);
+				e->eax = (e->eax & 0x3ffffff) | ((cores - 1 > 63 ? 63 : cores - 1) << 26);
+			}
 			break;
 		case 0xb:
 		case 0x1f:
-			/* Level 0: SMT (one thread per core); level 1: cores of the package. */
+			/* Level 0: SMT threads of a core; level 1: logical CPUs of the package. */
 			e->edx = id;
 			if (e->index == 0) {
-				e->eax = 0;
-				e->ebx = 1;
+				e->eax = tbits;
+				e->ebx = t->threads;
 				e->ecx = 0 | (1u << 8);
 			} else if (e->index == 1) {
 				e->eax = bits;
@@ -239,6 +261,10 @@ struct kvm_cpuid2 *vcpu_build_cpuid(const struct kvm_cpuid2 *supported, unsigned
 			break;
 		case 0x80000001:
 			e->ecx &= ~(1u << 22); /* no TOPOEXT: topology comes from 0x80000008 */
+			if (n > 1)
+				e->ecx |= 1u << 1; /* CmpLegacy: several cores per package */
+			else
+				e->ecx &= ~(1u << 1);
 			break;
 		case 0x80000008:
 			e->ecx = (e->ecx & ~0xf0ffu) | (n - 1) | (bits << 12);
@@ -260,8 +286,8 @@ int vcpu_init(struct vm *vm, struct vcpu *v, unsigned id, char *err, size_t errl
 		snprintf(err, errlen, "cannot create vCPU %u: %s", id, strerror(-rc));
 		return rc;
 	}
-	struct kvm_cpuid2 *cpuid = vcpu_build_cpuid(vm->kvm.supported_cpuid, id, vm->ncpus,
-						    vm->x2apic);
+	struct kvm_cpuid2 *cpuid = vcpu_build_cpuid_topo(vm->kvm.supported_cpuid, id, &vm->topo,
+							 vm->x2apic);
 	if (cpuid == NULL)
 		return -ENOMEM;
 	rc = kvm_vcpu_set_cpuid(&v->kfd, cpuid);

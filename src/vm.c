@@ -411,12 +411,68 @@ static int read_ncpus(struct vm *vm, char *err, size_t errlen)
 			 config_get(vm->cfg, "cpus"), VM_MAX_VCPUS);
 		return -EINVAL;
 	}
-	if (n > vm->kvm.max_vcpus) {
-		snprintf(err, errlen, "%llu vCPUs requested, KVM supports at most %u",
-			 (unsigned long long)n, vm->kvm.max_vcpus);
+	vm->ncpus = (unsigned)n;
+	uint64_t sockets = 1, cores = n, threads = 1;
+	if (config_get(vm->cfg, "sockets") || config_get(vm->cfg, "cores") ||
+	    config_get(vm->cfg, "threads")) {
+		cores = 1;
+		if (config_get_u64(vm->cfg, "sockets", 1, &sockets) < 0 ||
+		    config_get_u64(vm->cfg, "cores", 1, &cores) < 0 ||
+		    config_get_u64(vm->cfg, "threads", 1, &threads) < 0 || sockets == 0 ||
+		    cores == 0 || threads == 0 || sockets * cores * threads > VM_MAX_VCPUS * 4 ||
+		    sockets * cores * threads < n) {
+			snprintf(err, errlen, "invalid CPU topology: %s sockets x %s cores x %s threads "
+					      "for %llu vCPUs",
+				 config_get(vm->cfg, "sockets") ? config_get(vm->cfg, "sockets") : "1",
+				 config_get(vm->cfg, "cores") ? config_get(vm->cfg, "cores") : "1",
+				 config_get(vm->cfg, "threads") ? config_get(vm->cfg, "threads") : "1",
+				 (unsigned long long)n);
+			return -EINVAL;
+		}
+	}
+	vm->topo = (struct vcpu_topology){(unsigned)sockets, (unsigned)cores, (unsigned)threads};
+	/*
+	 * The MADT numbers CPUs 0..n-1 by APIC ID, and KVM's vCPU ID is the APIC
+	 * ID: topologies whose fields leave gaps in the numbering need both.
+	 */
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		if (vcpu_apic_id(&vm->topo, i) != i) {
+			snprintf(err, errlen, "CPU topology %u sockets x %u cores x %u threads: only "
+					      "power-of-two cores and threads per socket are supported",
+				 vm->topo.sockets, vm->topo.cores, vm->topo.threads);
+			return -ENOTSUP;
+		}
+	}
+	return 0;
+}
+
+/* The kernel, initrd and UUID named by the configuration, checked before any setup. */
+static int check_boot_files(struct vm *vm, char *err, size_t errlen)
+{
+	const char *keys[] = {"boot.kernel", "boot.initrd"};
+	if (config_get(vm->cfg, "boot.kernel") == NULL) {
+		snprintf(err, errlen, "no kernel to boot: set -o boot.kernel=PATH (a bzImage)");
 		return -EINVAL;
 	}
-	vm->ncpus = (unsigned)n;
+	for (size_t i = 0; i < 2; i++) {
+		const char *path = config_get(vm->cfg, keys[i]);
+		if (path == NULL)
+			continue;
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			int rc = -errno;
+			snprintf(err, errlen, "cannot read %s %s: %s", i ? "initrd" : "kernel", path,
+				 strerror(errno));
+			return rc;
+		}
+		close(fd);
+	}
+	uint8_t uuid[16];
+	const char *u = config_get(vm->cfg, "uuid");
+	if (u && smbios_parse_uuid(u, uuid) < 0) {
+		snprintf(err, errlen, "invalid UUID '%s'", u);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -464,14 +520,23 @@ int vm_create(struct vm **out, const struct config *cfg, char *err, size_t errle
 		return -EINVAL;
 	}
 	report_inert_options(cfg);
-	int rc = kvm_open(&vm->kvm, "/dev/kvm");
+	/* Everything the configuration alone can get wrong is reported before KVM is touched. */
+	int rc;
+	if ((rc = read_ncpus(vm, err, errlen)) < 0 || (rc = check_boot_files(vm, err, errlen)) < 0)
+		return rc;
+	rc = kvm_open(&vm->kvm, "/dev/kvm");
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot use /dev/kvm: %s", strerror(-rc));
 		return rc;
 	}
+	if (vm->ncpus > vm->kvm.max_vcpus) {
+		snprintf(err, errlen, "%u vCPUs requested, KVM supports at most %u", vm->ncpus,
+			 vm->kvm.max_vcpus);
+		return -EINVAL;
+	}
 	struct linux_entry entry;
 	uint64_t rsdp = 0;
-	if ((rc = read_ncpus(vm, err, errlen)) < 0 || (rc = setup_memory(vm, err, errlen)) < 0)
+	if ((rc = setup_memory(vm, err, errlen)) < 0)
 		return rc;
 	rtc_init(&vm->rtc, localtime, vm->lowmem, vm->highmem);
 	if (!strictmsr && (rc = kvm_enable_user_msr_exits(&vm->kvm)) < 0) {

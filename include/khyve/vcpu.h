@@ -32,6 +32,11 @@ enum exit_result vcpu_handle_exit(const struct exit_env *env, struct kvm_run *ru
 /* CPUID for vCPU id of n (APIC IDs 0..n-1, one socket), from KVM's supported table. */
 struct kvm_cpuid2 *vcpu_build_cpuid(const struct kvm_cpuid2 *supported, unsigned id, unsigned n,
 				    bool x2apic);
+/* The same for a topology: id is the vCPU's APIC ID (vcpu_apic_id). */
+struct kvm_cpuid2 *vcpu_build_cpuid_topo(const struct kvm_cpuid2 *supported, unsigned id,
+					 const struct vcpu_topology *t, bool x2apic);
+/* APIC ID of the index-th vCPU: socket, core and thread fields, each a power-of-two wide. */
+unsigned vcpu_apic_id(const struct vcpu_topology *t, unsigned index);
 
 int vcpu_init(struct vm *vm, struct vcpu *v, unsigned id, char *err, size_t errlen);
 /* Registers of the boot CPU at the 64-bit Linux entry point. */

@@ -47,6 +47,11 @@
 struct vm;
 struct lpc;
 
+/* -c sockets=,cores=,threads= (one socket of ncpus cores by default). */
+struct vcpu_topology {
+	unsigned sockets, cores, threads;
+};
+
 struct vcpu {
 	struct vm *vm;
 	unsigned id;
@@ -72,6 +77,7 @@ struct vm {
 	struct lpc *lpc;
 	struct evloop *loop;
 	unsigned ncpus;
+	struct vcpu_topology topo;
 	struct vcpu *vcpu;
 	bool strictio;
 	bool x2apic; /* CPUID offers x2APIC mode (-x); bhyve's default is xAPIC (-a) */

@@ -211,6 +211,35 @@ START_TEST(msr_exits_and_xapic)
 }
 END_TEST
 
+START_TEST(topology_apic_ids)
+{
+	const struct vcpu_topology t = {.sockets = 2, .cores = 2, .threads = 2};
+	ck_assert_uint_eq(vcpu_apic_id(&t, 0), 0);
+	ck_assert_uint_eq(vcpu_apic_id(&t, 5), 5);
+	const struct vcpu_topology odd = {.sockets = 2, .cores = 3, .threads = 1};
+	ck_assert_uint_eq(vcpu_apic_id(&odd, 2), 2);
+	ck_assert_uint_eq(vcpu_apic_id(&odd, 3), 4); /* socket 1 starts at 1 << 2 */
+	struct kvm_cpuid2 *in = calloc(1, sizeof(*in) + 4 * sizeof(in->entries[0]));
+	in->nent = 4;
+	in->entries[0] = (struct kvm_cpuid_entry2){.function = 1};
+	in->entries[1] = (struct kvm_cpuid_entry2){.function = 0xb, .index = 0};
+	in->entries[2] = (struct kvm_cpuid_entry2){.function = 0xb, .index = 1};
+	in->entries[3] = (struct kvm_cpuid_entry2){.function = 0x80000008};
+	struct kvm_cpuid2 *c = vcpu_build_cpuid_topo(in, 5, &t, true);
+	ck_assert_uint_eq(c->entries[0].ebx >> 24, 5);
+	ck_assert_uint_eq((c->entries[0].ebx >> 16) & 0xff, 4); /* 2 cores x 2 threads */
+	ck_assert_uint_eq(c->entries[1].eax, 1);		    /* thread bits */
+	ck_assert_uint_eq(c->entries[1].ebx, 2);
+	ck_assert_uint_eq(c->entries[2].eax, 2); /* thread + core bits: socket = id >> 2 */
+	ck_assert_uint_eq(c->entries[2].ebx, 4);
+	ck_assert_uint_eq(c->entries[2].edx, 5);
+	ck_assert_uint_eq(c->entries[3].ecx & 0xff, 3);
+	ck_assert_uint_eq((c->entries[3].ecx >> 12) & 0xf, 2);
+	free(c);
+	free(in);
+}
+END_TEST
+
 START_TEST(cpuset_lists)
 {
 	cpu_set_t s;
@@ -455,6 +484,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, coalesced_replay);
 	tcase_add_test(tc, cpuid_topology);
 	tcase_add_test(tc, msr_exits_and_xapic);
+	tcase_add_test(tc, topology_apic_ids);
 	tcase_add_test(tc, cpuset_lists);
 	tcase_add_test(tc, string_io);
 	tcase_add_test(tc, memory_write_and_sizes);
