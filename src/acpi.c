@@ -337,7 +337,7 @@ static void build_madt(uint8_t *m, size_t len, const struct acpi_layout *l, cons
 		e[0] = MADT_LAPIC;
 		e[1] = MADT_LAPIC_LEN;
 		e[2] = (uint8_t)i; /* ACPI processor UID */
-		e[3] = (uint8_t)i; /* APIC ID */
+		e[3] = l->apic_id ? l->apic_id[i] : (uint8_t)i; /* APIC ID */
 		put(e + 4, MADT_LAPIC_ENABLED, 4);
 	}
 	e[0] = MADT_IOAPIC;

@@ -281,13 +281,14 @@ int vcpu_init(struct vm *vm, struct vcpu *v, unsigned id, char *err, size_t errl
 	v->vm = vm;
 	v->id = id;
 	v->kfd.fd = -1;
-	int rc = kvm_vcpu_create(&vm->kvm, id, &v->kfd);
+	/* KVM's vCPU ID is the initial APIC ID of its in-kernel local APIC. */
+	int rc = kvm_vcpu_create(&vm->kvm, vcpu_apic_id(&vm->topo, id), &v->kfd);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot create vCPU %u: %s", id, strerror(-rc));
 		return rc;
 	}
-	struct kvm_cpuid2 *cpuid = vcpu_build_cpuid_topo(vm->kvm.supported_cpuid, id, &vm->topo,
-							 vm->x2apic);
+	struct kvm_cpuid2 *cpuid = vcpu_build_cpuid_topo(
+		vm->kvm.supported_cpuid, vcpu_apic_id(&vm->topo, id), &vm->topo, vm->x2apic);
 	if (cpuid == NULL)
 		return -ENOMEM;
 	rc = kvm_vcpu_set_cpuid(&v->kfd, cpuid);

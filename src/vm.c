@@ -294,6 +294,15 @@ static int setup_acpi(struct vm *vm, uint64_t *rsdp, char *err, size_t errlen)
 	for (unsigned s = 0; s < PCI_SLOTS; s++)
 		if (vm->pci.dev[s][0])
 			l.pci_slot_mask |= 1u << s;
+	uint8_t apic_ids[VM_MAX_VCPUS];
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		apic_ids[i] = (uint8_t)vcpu_apic_id(&vm->topo, i);
+	l.apic_id = apic_ids;
+	/* The COM ports and the clock, described so the OS does not probe for them. */
+	for (unsigned i = 0; vm->lpc && i < LPC_NCOM; i++)
+		if (vm->lpc->com[i].present)
+			l.com_mask |= (uint8_t)(1u << i);
+	l.rtc = true;
 	uint8_t *buf = gmem_ptr(&vm->gmem, VM_ACPI_GPA, VM_ACPI_SIZE);
 	long n = buf ? acpi_build(&l, buf, VM_ACPI_SIZE, rsdp) : -ENOSPC;
 	if (n < 0) {
@@ -431,17 +440,11 @@ static int read_ncpus(struct vm *vm, char *err, size_t errlen)
 		}
 	}
 	vm->topo = (struct vcpu_topology){(unsigned)sockets, (unsigned)cores, (unsigned)threads};
-	/*
-	 * The MADT numbers CPUs 0..n-1 by APIC ID, and KVM's vCPU ID is the APIC
-	 * ID: topologies whose fields leave gaps in the numbering need both.
-	 */
-	for (unsigned i = 0; i < vm->ncpus; i++) {
-		if (vcpu_apic_id(&vm->topo, i) != i) {
-			snprintf(err, errlen, "CPU topology %u sockets x %u cores x %u threads: only "
-					      "power-of-two cores and threads per socket are supported",
-				 vm->topo.sockets, vm->topo.cores, vm->topo.threads);
-			return -ENOTSUP;
-		}
+	/* APIC IDs are 8 bits in xAPIC mode and in the MADT entries built here; 0xff broadcasts. */
+	if (vcpu_apic_id(&vm->topo, vm->ncpus - 1) >= 0xff) {
+		snprintf(err, errlen, "CPU topology %u sockets x %u cores x %u threads needs APIC IDs "
+				      "above 254", vm->topo.sockets, vm->topo.cores, vm->topo.threads);
+		return -ENOTSUP;
 	}
 	return 0;
 }

@@ -39,7 +39,8 @@ static inline unsigned acpi_pci_intx_gsi(unsigned slot, unsigned pin)
 
 struct acpi_layout {
 	uint64_t base_gpa; /* tables start here; RSDP first (16-byte aligned) */
-	unsigned ncpus;	   /* one MADT local APIC per vCPU, APIC IDs 0..ncpus-1 */
+	unsigned ncpus;	   /* one MADT local APIC per vCPU */
+	const uint8_t *apic_id; /* APIC ID of each vCPU; NULL = 0..ncpus-1 */
 	uint32_t lapic_addr;
 	uint32_t ioapic_addr;
 	uint8_t ioapic_id;
