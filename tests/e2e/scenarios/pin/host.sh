@@ -10,3 +10,8 @@ for t in /proc/$pid/task/*; do
 		echo "THREAD $name: $(grep Cpus_allowed_list "$t/status" | tr -d '\t ')";;
 	esac
 done
+# VM managers find guests by process title
+# (what pgrep -f "bhyve: pin" matches: the process's command line)
+for c in /proc/[0-9]*/cmdline; do
+	if tr '\0' ' ' < "$c" 2>/dev/null | grep -q '^bhyve: pin'; then echo "PROCTITLE bhyve: pin"; break; fi
+done
