@@ -106,6 +106,18 @@ void com_input_attach(struct lpc_com *c, int fd)
 	}
 }
 
+/* A terminal carries raw bytes to and from the guest; lpc_release restores it. */
+static void make_raw(struct lpc_com *c)
+{
+	if (!isatty(c->in_fd) || tcgetattr(c->in_fd, &c->saved_tio) != 0)
+		return;
+	struct termios raw = c->saved_tio;
+	cfmakeraw(&raw);
+	raw.c_cflag |= CLOCAL;
+	if (tcsetattr(c->in_fd, TCSANOW, &raw) == 0)
+		c->raw_tty = true;
+}
+
 static int com_open_backend(struct lpc_com *c, const char *path, char *err, size_t errlen)
 {
 	if (strncmp(path, "tcp=", 4) == 0)
@@ -113,13 +125,7 @@ static int com_open_backend(struct lpc_com *c, const char *path, char *err, size
 	if (strcmp(path, "stdio") == 0) {
 		c->in_fd = STDIN_FILENO;
 		c->out_fd = STDOUT_FILENO;
-		if (isatty(c->in_fd) && tcgetattr(c->in_fd, &c->saved_tio) == 0) {
-			struct termios raw = c->saved_tio;
-			cfmakeraw(&raw);
-			raw.c_cflag |= CLOCAL;
-			if (tcsetattr(c->in_fd, TCSANOW, &raw) == 0)
-				c->raw_tty = true;
-		}
+		make_raw(c);
 		return 0;
 	}
 	int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -130,13 +136,7 @@ static int com_open_backend(struct lpc_com *c, const char *path, char *err, size
 	}
 	c->in_fd = c->out_fd = fd;
 	c->owns_fds = true;
-	if (isatty(fd) && tcgetattr(fd, &c->saved_tio) == 0) {
-		struct termios raw = c->saved_tio;
-		cfmakeraw(&raw);
-		raw.c_cflag |= CLOCAL;
-		if (tcsetattr(fd, TCSANOW, &raw) == 0)
-			c->raw_tty = true;
-	}
+	make_raw(c);
 	return 0;
 }
 

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <check.h>
+
+#include "check_main.h"
 #include <stdint.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -40,16 +42,14 @@ START_TEST(overlap_refused)
 }
 END_TEST
 
-int main(void)
+static Suite *suite(void)
 {
 	Suite *s = suite_create("gmem");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, inside_and_edges);
 	tcase_add_test(tc, overlap_refused);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+CHECK_MAIN(suite)
