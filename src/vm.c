@@ -14,6 +14,7 @@
 #include "khyve/cli.h"
 #include "khyve/linux_boot.h"
 #include "khyve/lpc.h"
+#include "khyve/mptable.h"
 #include "khyve/smbios.h"
 #include "khyve/vcpu.h"
 
@@ -281,7 +282,8 @@ static int setup_acpi(struct vm *vm, uint64_t *rsdp, char *err, size_t errlen)
 		.ncpus = vm->ncpus,
 		.lapic_addr = VM_LAPIC_GPA,
 		.ioapic_addr = VM_IOAPIC_GPA,
-		.ioapic_id = (uint8_t)vm->ncpus,
+		/* after the highest local APIC ID: the two share one ID space on an xAPIC bus */
+		.ioapic_id = (uint8_t)(vcpu_apic_id(&vm->topo, vm->ncpus - 1) + 1),
 		.ecam_base = VM_ECAM_BASE,
 		.ecam_last_bus = VM_PCI_LAST_BUS,
 		.pci_io_base = VM_PCI_IO_BASE,
@@ -298,6 +300,23 @@ static int setup_acpi(struct vm *vm, uint64_t *rsdp, char *err, size_t errlen)
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		apic_ids[i] = (uint8_t)vcpu_apic_id(&vm->topo, i);
 	l.apic_id = apic_ids;
+	bool mptable = true;
+	if (config_get_bool(vm->cfg, "x86.mptable", true, &mptable) < 0) {
+		snprintf(err, errlen, "x86.mptable: not a boolean");
+		return -EINVAL;
+	}
+	if (mptable) { /* for guests that do not use ACPI, as bhyve does unless -Y */
+		struct mptable_layout mp = {.ncpus = vm->ncpus, .apic_id = apic_ids,
+					    .lapic_addr = VM_LAPIC_GPA, .ioapic_addr = VM_IOAPIC_GPA,
+					    .ioapic_id = l.ioapic_id,
+					    .pci_slot_mask = l.pci_slot_mask};
+		uint8_t *mpbuf = gmem_ptr(&vm->gmem, MPTABLE_GPA, MPTABLE_MAX_SIZE);
+		long m = mpbuf ? mptable_build(&mp, mpbuf, MPTABLE_MAX_SIZE, MPTABLE_GPA) : -ENOSPC;
+		if (m < 0) {
+			snprintf(err, errlen, "cannot build the MP table: %s", strerror((int)-m));
+			return (int)m;
+		}
+	}
 	/* The COM ports and the clock, described so the OS does not probe for them. */
 	for (unsigned i = 0; vm->lpc && i < LPC_NCOM; i++)
 		if (vm->lpc->com[i].present)
@@ -488,7 +507,6 @@ static void report_inert_options(const struct config *cfg)
 		{"destroy_on_poweroff", "-D: a khyve VM always ends with its process"},
 		{"x86.vmexit_on_hlt", "-H: KVM always lets the host run other work while a vCPU halts"},
 		{"x86.vmexit_on_pause", "-P: KVM's pause-loop exiting is always on"},
-		{"x86.mptable", "-Y: khyve builds no MP table; guests find CPUs through ACPI"},
 		{"gdb.port", "-G: the debug server is not available in this build; running without"},
 		{"fwcfg.0.name", "-f: this build has no fw_cfg device; the items are not passed on"},
 	};

@@ -1,0 +1,6 @@
+# No ACPI: CPUs and interrupts come from the MP table.
+echo "CPUS=$(nproc)"
+echo "SOCKETS=$(grep "^physical id" /proc/cpuinfo | sort -u | wc -l)"
+echo "SERIAL=$(grep -c uart:16550A /proc/tty/driver/serial)"
+# without ACPI there is no soft-off: the machine halts
+poweroff -f
