@@ -1,3 +1,4 @@
+sleep 2
 echo "CPUS=$(nproc)"
 echo "KERNEL=$(uname -r)"
 echo "UUID=$(cat /sys/class/dmi/id/product_uuid)"
