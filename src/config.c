@@ -1,4 +1,14 @@
 // SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The configuration tree. Every node but the root holds either a value or
+ * children, never both and never neither: an unset leaf is removed together
+ * with the parents it leaves empty.
+ *
+ * Children keep insertion order, and setting an existing key again moves it
+ * to the end of its parent's list: bhyve's nvlist-backed tree behaves so
+ * (the old value is freed and the new one added), and config.dump output
+ * follows that order.
+ */
 #include "khyve/config.h"
 
 #include <ctype.h>
@@ -10,7 +20,9 @@
 struct cnode {
 	char *name;
 	char *value; /* NULL for a parent node */
-	struct cnode *child, *last, *next;
+	struct cnode *parent;
+	struct cnode *child, *last; /* first and last child */
+	struct cnode *next;	    /* next sibling */
 };
 
 struct config {
@@ -22,11 +34,11 @@ struct config *config_new(void)
 	return calloc(1, sizeof(struct config));
 }
 
-static void free_node(struct cnode *n)
+static void free_nodes(struct cnode *n)
 {
 	while (n) {
 		struct cnode *next = n->next;
-		free_node(n->child);
+		free_nodes(n->child);
 		free(n->name);
 		free(n->value);
 		free(n);
@@ -38,54 +50,95 @@ void config_free(struct config *cfg)
 {
 	if (cfg == NULL)
 		return;
-	free_node(cfg->root.child);
+	free_nodes(cfg->root.child);
 	free(cfg);
+}
+
+static void append(struct cnode *parent, struct cnode *c)
+{
+	c->parent = parent;
+	c->next = NULL;
+	if (parent->last)
+		parent->last->next = c;
+	else
+		parent->child = c;
+	parent->last = c;
+}
+
+static void unlink_node(struct cnode *c)
+{
+	struct cnode *p = c->parent, *prev = NULL;
+	for (struct cnode *it = p->child; it && it != c; it = it->next)
+		prev = it;
+	if (prev)
+		prev->next = c->next;
+	else
+		p->child = c->next;
+	if (p->last == c)
+		p->last = prev;
+	c->next = NULL;
+}
+
+/* Remove n and every ancestor left with neither a value nor children. */
+static void prune(struct config *cfg, struct cnode *n)
+{
+	while (n && n != &cfg->root && n->value == NULL && n->child == NULL) {
+		struct cnode *parent = n->parent;
+		unlink_node(n);
+		free(n->name);
+		free(n);
+		n = parent;
+	}
 }
 
 static struct cnode *find_child(const struct cnode *parent, const char *name, size_t len)
 {
 	for (struct cnode *c = parent->child; c; c = c->next)
-		if (strlen(c->name) == len && memcmp(c->name, name, len) == 0)
+		if (strncmp(c->name, name, len) == 0 && c->name[len] == '\0')
 			return c;
 	return NULL;
 }
 
-/* Walk key; create missing nodes when create is set. NULL when absent or bad syntax. */
-static struct cnode *lookup(const struct config *cfg, const char *key, bool create, int *err)
+/*
+ * Walk a dotted key. With create, missing nodes are added; a leaf cannot
+ * gain children (-EEXIST). NULL with *err == 0 means "absent".
+ */
+static struct cnode *walk(const struct config *cfg, const char *key, bool create, int *err)
 {
 	struct cnode *n = (struct cnode *)&cfg->root;
-	const char *p = key;
 	*err = 0;
 	if (key == NULL || *key == '\0') {
 		*err = -EINVAL;
 		return NULL;
 	}
-	for (;;) {
-		const char *dot = strchr(p, '.');
-		size_t len = dot ? (size_t)(dot - p) : strlen(p);
-		if (len == 0) {
+	/* Check the syntax first so that a bad key creates nothing. */
+	for (const char *p = key;; p++) {
+		if ((*p == '.' || *p == '\0') && (p == key || p[-1] == '.')) {
 			*err = -EINVAL;
 			return NULL;
 		}
+		if (*p == '\0')
+			break;
+	}
+	for (const char *p = key;;) {
+		const char *dot = strchr(p, '.');
+		size_t len = dot ? (size_t)(dot - p) : strlen(p);
 		struct cnode *c = find_child(n, p, len);
 		if (c == NULL) {
 			if (!create)
 				return NULL;
-			if (n->value) { /* a leaf cannot become a parent */
-				*err = -EEXIST;
+			if (n->value) {
+				*err = -EEXIST; /* a leaf cannot become a parent */
 				return NULL;
 			}
 			c = calloc(1, sizeof(*c));
 			if (c == NULL || (c->name = strndup(p, len)) == NULL) {
 				free(c);
 				*err = -ENOMEM;
+				prune((struct config *)cfg, n);
 				return NULL;
 			}
-			if (n->last)
-				n->last->next = c;
-			else
-				n->child = c;
-			n->last = c;
+			append(n, c);
 		}
 		n = c;
 		if (dot == NULL)
@@ -97,9 +150,9 @@ static struct cnode *lookup(const struct config *cfg, const char *key, bool crea
 static int set(struct config *cfg, const char *key, const char *value, bool only_if_unset)
 {
 	int err;
-	if (value == NULL)
+	if (cfg == NULL || value == NULL)
 		return -EINVAL;
-	struct cnode *n = lookup(cfg, key, true, &err);
+	struct cnode *n = walk(cfg, key, true, &err);
 	if (n == NULL)
 		return err ? err : -ENOMEM;
 	if (n->child)
@@ -107,9 +160,18 @@ static int set(struct config *cfg, const char *key, const char *value, bool only
 	if (only_if_unset && n->value)
 		return 0;
 	char *v = strdup(value);
-	if (v == NULL)
+	if (v == NULL) {
+		prune(cfg, n);
 		return -ENOMEM;
-	free(n->value);
+	}
+	if (n->value) {
+		free(n->value);
+		if (n->next) { /* re-set: to the end, as bhyve's tree does */
+			struct cnode *parent = n->parent;
+			unlink_node(n);
+			append(parent, n);
+		}
+	}
 	n->value = v;
 	return 0;
 }
@@ -127,18 +189,21 @@ int config_set_default(struct config *cfg, const char *key, const char *value)
 const char *config_get(const struct config *cfg, const char *key)
 {
 	int err;
-	const struct cnode *n = lookup(cfg, key, false, &err);
+	const struct cnode *n = cfg ? walk(cfg, key, false, &err) : NULL;
 	return n ? n->value : NULL;
 }
 
 int config_unset(struct config *cfg, const char *key)
 {
 	int err;
-	struct cnode *n = lookup(cfg, key, false, &err);
-	if (n == NULL || n->value == NULL)
-		return -ENOENT;
+	struct cnode *n = walk(cfg, key, false, &err);
+	if (n == NULL)
+		return err ? err : -ENOENT;
+	if (n->value == NULL)
+		return -ENOENT; /* a parent node: only values are unset */
 	free(n->value);
 	n->value = NULL;
+	prune(cfg, n);
 	return 0;
 }
 
@@ -146,7 +211,9 @@ int config_parse_bool(const char *s, bool *out)
 {
 	static const char *const yes[] = {"true", "on", "yes", "1"};
 	static const char *const no[] = {"false", "off", "no", "0"};
-	for (size_t i = 0; i < 4; i++) {
+	if (s == NULL)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
 		if (strcasecmp(s, yes[i]) == 0) {
 			*out = true;
 			return 0;
@@ -177,7 +244,7 @@ int config_get_u64(const struct config *cfg, const char *key, uint64_t dflt, uin
 		return 0;
 	}
 	if (!isdigit((unsigned char)v[0]))
-		return -EINVAL; /* no sign, no blanks */
+		return -EINVAL; /* no sign, no blanks: strtoull would take both */
 	char *end;
 	errno = 0;
 	unsigned long long n = strtoull(v, &end, 0);
@@ -191,11 +258,15 @@ int config_get_u64(const struct config *cfg, const char *key, uint64_t dflt, uin
 
 int config_foreach_child(const struct config *cfg, const char *node, config_visit_fn fn, void *arg)
 {
-	int err;
-	const struct cnode *n = lookup(cfg, node, false, &err);
-	if (n == NULL)
-		return err;
-	for (const struct cnode *c = n->child; c; c = c->next) {
+	int err = 0;
+	const struct cnode *n = &cfg->root;
+	if (node && *node) {
+		n = walk(cfg, node, false, &err);
+		if (n == NULL)
+			return err; /* absent: no children */
+	}
+	for (const struct cnode *c = n->child, *next; c; c = next) {
+		next = c->next;
 		int rc = fn(c->name, c->value, arg);
 		if (rc)
 			return rc;
@@ -203,35 +274,69 @@ int config_foreach_child(const struct config *cfg, const char *node, config_visi
 	return 0;
 }
 
-static void dump(const struct cnode *n, char *path, size_t len, size_t cap, FILE *out)
+static void print_path(const struct cnode *n, FILE *out)
+{
+	if (n->parent && n->parent->parent) {
+		print_path(n->parent, out);
+		fputc('.', out);
+	}
+	fputs(n->name, out);
+}
+
+static void dump(const struct cnode *n, FILE *out)
 {
 	for (; n; n = n->next) {
-		size_t l = len;
-		int w = snprintf(path + len, cap - len, "%s%s", len ? "." : "", n->name);
-		if (w < 0 || (size_t)w >= cap - len)
-			continue; /* a key longer than any bhyve uses */
-		l += (size_t)w;
-		if (n->value)
-			fprintf(out, "%s=%s\n", path, n->value);
-		dump(n->child, path, l, cap, out);
-		path[len] = '\0';
+		if (n->value) {
+			print_path(n, out);
+			fprintf(out, "=%s\n", n->value);
+		}
+		dump(n->child, out);
 	}
 }
 
 void config_dump(const struct config *cfg, FILE *out)
 {
-	char path[1024] = "";
-	dump(cfg->root.child, path, 0, sizeof(path), out);
+	dump(cfg->root.child, out);
 }
 
-static char *trim(char *s)
+/*
+ * bhyve's -k format: "key=value" per line, '#' starts a comment line, an
+ * empty value is an error. bhyve permits no blanks around the key, the '='
+ * or the value and would keep them in the key, where no lookup finds it;
+ * here blanks around the key and the value are dropped instead.
+ */
+static int load_line(struct config *cfg, char *line, const char *path, unsigned lineno,
+		     char *err, size_t errlen)
 {
-	while (isspace((unsigned char)*s))
-		s++;
-	char *e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
+	size_t len = strlen(line);
+	while (len && isspace((unsigned char)line[len - 1]))
+		line[--len] = '\0';
+	while (isspace((unsigned char)*line))
+		line++;
+	if (*line == '\0' || *line == '#')
+		return 0;
+	char *eq = strchr(line, '=');
+	if (eq == NULL || eq == line || eq[1] == '\0') {
+		snprintf(err, errlen, "%s line %u: invalid config option '%s': expected key=value",
+			 path, lineno, line);
+		return -EINVAL;
+	}
+	*eq = '\0';
+	char *end = eq, *value = eq + 1;
+	while (end > line && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	while (isspace((unsigned char)*value))
+		value++; /* not to the end: the line's trailing blanks are gone */
+	int rc = config_set(cfg, line, value);
+	if (rc == -ENOMEM) {
+		snprintf(err, errlen, "%s line %u: out of memory", path, lineno);
+	} else if (rc < 0) {
+		snprintf(err, errlen, "%s line %u: cannot set '%s': %s", path, lineno, line,
+			 rc == -EEXIST ? "a key cannot both hold a value and have sub-keys"
+				       : "bad key (empty component)");
+		rc = -EINVAL;
+	}
+	return rc;
 }
 
 int config_load_file(struct config *cfg, const char *path, char *err, size_t errlen)
@@ -246,29 +351,15 @@ int config_load_file(struct config *cfg, const char *path, char *err, size_t err
 	size_t cap = 0;
 	unsigned lineno = 0;
 	int rc = 0;
-	while (getline(&line, &cap, f) >= 0) {
+	errno = 0;
+	while (rc == 0 && getline(&line, &cap, f) >= 0) {
 		lineno++;
-		char *s = trim(line);
-		if (*s == '\0' || *s == '#')
-			continue;
-		char *eq = strchr(s, '=');
-		if (eq == NULL) {
-			snprintf(err, errlen, "%s:%u: expected key=value, got '%s'", path, lineno, s);
-			rc = -EINVAL;
-			break;
-		}
-		*eq = '\0';
-		char *key = trim(s);
-		rc = config_set(cfg, key, eq + 1);
-		if (rc < 0) {
-			snprintf(err, errlen, "%s:%u: cannot set '%s': %s", path, lineno, key,
-				 rc == -EEXIST ? "conflicts with another key" : "bad key");
-			break;
-		}
+		rc = load_line(cfg, line, path, lineno, err, errlen);
+		errno = 0;
 	}
 	if (rc == 0 && ferror(f)) {
-		rc = -EIO;
-		snprintf(err, errlen, "cannot read config file %s", path);
+		rc = errno ? -errno : -EIO;
+		snprintf(err, errlen, "cannot read config file %s: %s", path, strerror(-rc));
 	}
 	free(line);
 	fclose(f);
