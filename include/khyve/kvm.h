@@ -28,6 +28,25 @@ int kvm_set_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t size, 
 int kvm_irq_line(struct kvm *kvm, uint32_t gsi, int level);
 
 /*
+ * MSI routes: GSIs above the PC's 24, kept in one routing table with the
+ * PC's (KVM_SET_GSI_ROUTING replaces the whole table). add returns a GSI
+ * (>= 24) or -errno; update rewrites one in place; del frees it.
+ */
+int kvm_msi_route_add(struct kvm *kvm, uint64_t addr, uint32_t data);
+int kvm_msi_route_update(struct kvm *kvm, unsigned gsi, uint64_t addr, uint32_t data);
+int kvm_msi_route_del(struct kvm *kvm, unsigned gsi);
+/* Deliver one MSI now (KVM_SIGNAL_MSI). */
+int kvm_signal_msi(struct kvm *kvm, uint64_t addr, uint32_t data);
+/* A write to eventfd fd raises gsi (KVM_IRQFD); assign=false removes it. */
+int kvm_irqfd(struct kvm *kvm, int fd, unsigned gsi, bool assign);
+/*
+ * Guest writes of len bytes at addr (port I/O when pio) signal fd instead of
+ * exiting (KVM_IOEVENTFD); with match, only writes of value datamatch.
+ */
+int kvm_ioeventfd(struct kvm *kvm, uint64_t addr, unsigned len, bool pio, bool match,
+		  uint64_t datamatch, int fd, bool assign);
+
+/*
  * Coalesced port writes: KVM queues guest writes to a registered range in a
  * ring shared by all vCPUs instead of exiting; userspace replays them, in
  * order, before it handles the next exit. Returns 0, or -ENOTSUP.

@@ -29,9 +29,38 @@
 #define PCI_INTERRUPT_LINE 0x3c
 #define PCI_INTERRUPT_PIN 0x3d
 #define PCI_HEADER_MULTIFUNCTION 0x80
+#define PCI_BAR0 0x10
+#define PCI_CAPABILITY_LIST 0x34
+#define PCI_STATUS_CAP_LIST 0x10
+#define PCI_COMMAND_IO 0x1
+#define PCI_COMMAND_MEMORY 0x2
+#define PCI_COMMAND_INTX_DISABLE 0x400
+#define PCI_CAP_ID_MSI 0x05
+#define PCI_CAP_ID_VNDR 0x09
+#define PCI_CAP_ID_MSIX 0x11
+#define PCI_NUM_BARS 6
 
 struct vm;
 struct pci_dev;
+struct pci_msix;
+struct pci_msi;
+struct iobus;
+struct kvm;
+
+/* off is relative to the BAR's base; as io_access_fn in iobus.h. */
+typedef void (*pci_bar_fn)(void *opaque, uint64_t off, uint8_t *data, unsigned size,
+			   bool is_write);
+
+enum pci_bar_type { PCI_BAR_NONE = 0, PCI_BAR_IO, PCI_BAR_MEM32, PCI_BAR_MEM64 };
+
+struct pci_bar {
+	enum pci_bar_type type;
+	uint64_t size;  /* a power of two */
+	uint64_t addr;  /* base as the guest last programmed it (or as assigned at start) */
+	bool decoded;   /* registered on its bus at addr */
+	pci_bar_fn fn;
+	void *opaque;
+};
 
 struct config;
 
@@ -50,6 +79,19 @@ struct pci_devemu {
 		    size_t errlen);
 	/* Optional hook after the generic write has been applied to cfg[]. */
 	void (*cfg_written)(struct pci_dev *dev, unsigned off, unsigned size);
+	/*
+	 * Optional: an access to config space before the generic handling (with
+	 * the root lock held); return true when the device handled it (*val is
+	 * the value read or written). For registers with side effects, such as
+	 * virtio's PCI-configuration access capability.
+	 */
+	bool (*cfg_access)(struct pci_dev *dev, unsigned off, unsigned size, uint32_t *val,
+			   bool is_write);
+	/*
+	 * Optional: BAR idx was (de)registered; decoded says whether it now
+	 * decodes at addr. Lets a device move its ioeventfds with the BAR.
+	 */
+	void (*bar_moved)(struct pci_dev *dev, unsigned idx, bool decoded, uint64_t addr);
 };
 
 struct pci_dev {
@@ -59,6 +101,13 @@ struct pci_dev {
 	uint8_t w1cmask[PCI_CFG_SIZE]; /* bits cleared by writing 1 */
 	const struct pci_devemu *emu;
 	void *priv;
+	struct pci_root *root;
+	struct pci_bar bar[PCI_NUM_BARS];
+	uint8_t cap_last; /* offset of the last capability in the list, 0 = none */
+	uint8_t cap_free; /* next free offset for a capability (starts at 0x40) */
+	struct pci_msix *msix; /* NULL unless pci_msix_init() */
+	struct pci_msi *msi;   /* NULL unless pci_msi_init() */
+	unsigned intx_gsi;     /* GSI of INTA# (ACPI _PRT routing); set by pci_dev_add */
 };
 
 struct pci_root {
@@ -68,6 +117,22 @@ struct pci_root {
 	/* The reset control register shares port 0xCF9 with CONFIG_ADDRESS. */
 	void (*reset_write)(void *arg, uint8_t val);
 	void *reset_arg;
+	/* Where BARs decode (NULL: BARs are never registered, as in some unit tests). */
+	struct iobus *pio, *mmio;
+	/* Windows BARs are allocated from and must stay inside to decode. */
+	uint64_t io_base, io_limit, io_next;       /* [base, limit) */
+	uint64_t mem32_base, mem32_limit, mem32_next;
+	uint64_t mem64_base, mem64_limit, mem64_next;
+	/*
+	 * Interrupt delivery, set by the VM (tests set counters):
+	 * msi_send: deliver one MSI (address, data); 0 or -errno.
+	 * intx_set: set the level of a GSI.
+	 * The KVM-side helpers for MSI-X live in kvm.h (routes, irqfd).
+	 */
+	int (*msi_send)(void *arg, uint64_t addr, uint32_t data);
+	void (*intx_set)(void *arg, unsigned gsi, int level);
+	void *irq_arg;
+	struct kvm *kvm; /* for MSI routes and irqfds; NULL: always msi_send */
 };
 
 int pci_root_init(struct pci_root *root);
@@ -83,6 +148,52 @@ void pci_set_ids(struct pci_dev *d, uint16_t vendor, uint16_t device, uint8_t cl
 		 uint8_t subclass, uint8_t progif, uint8_t rev);
 /* Set header-type multifunction bits once all devices are added. */
 void pci_root_finish(struct pci_root *root);
+
+/*
+ * Add a BAR. The address is allocated from the root's window for the type
+ * (naturally aligned); a 64-bit BAR takes idx and idx+1. The BAR decodes
+ * once the guest enables I/O or memory decoding in the command register, and
+ * moves when the guest rewrites it; while its range overlaps another range,
+ * or leaves the window, it does not decode (no BAR over RAM or another BAR).
+ * 0, -EINVAL (bad index/size/type), -ENOSPC (window full).
+ */
+int pci_bar_add(struct pci_dev *d, unsigned idx, enum pci_bar_type type, uint64_t size,
+		pci_bar_fn fn, void *opaque);
+/*
+ * Append a capability (cap[0] = ID; cap[1], the next pointer, is filled in)
+ * of len bytes, 4-byte aligned, to the capability list; wmask (may be NULL)
+ * gives its guest-writable bits. Returns its offset, or -ENOSPC.
+ */
+int pci_cap_add(struct pci_dev *d, const uint8_t *cap, unsigned len, const uint8_t *wmask);
+
+/*
+ * MSI-X: nvec vectors, table and PBA inside BAR bar at table_off / pba_off
+ * (the device's BAR handler passes accesses there to pci_msix_table_access
+ * and pci_msix_pba_access). Vectors start masked, as the spec says.
+ */
+int pci_msix_init(struct pci_dev *d, unsigned nvec, unsigned bar, uint32_t table_off,
+		  uint32_t pba_off);
+size_t pci_msix_table_size(unsigned nvec);
+size_t pci_msix_pba_size(unsigned nvec);
+void pci_msix_table_access(struct pci_dev *d, uint64_t off, uint8_t *data, unsigned size,
+			   bool is_write);
+void pci_msix_pba_access(struct pci_dev *d, uint64_t off, uint8_t *data, unsigned size,
+			 bool is_write);
+bool pci_msix_enabled(const struct pci_dev *d);
+/*
+ * Raise vector vec: when masked (per vector or function) the pending bit is
+ * set and the message is sent at unmask; otherwise sent (irqfd when routed in
+ * KVM, else msi_send). vec out of range → ignored, -EINVAL. Any thread.
+ */
+int pci_msix_notify(struct pci_dev *d, unsigned vec);
+/* MSI (for -W): a 64-bit capable, per-vector-mask capable capability with up to nvec vectors. */
+int pci_msi_init(struct pci_dev *d, unsigned nvec);
+bool pci_msi_enabled(const struct pci_dev *d);
+int pci_msi_notify(struct pci_dev *d, unsigned vec);
+/* INTA# level (through intx_set; ignored while the command register disables INTx). */
+void pci_intx_set(struct pci_dev *d, int level);
+/* Device teardown: release irqfds and routes. */
+void pci_dev_release_irqs(struct pci_dev *d);
 
 uint32_t pci_cfg_read(struct pci_root *root, unsigned bus, unsigned slot, unsigned func,
 		      unsigned off, unsigned size);
