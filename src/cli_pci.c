@@ -228,8 +228,10 @@ static int amd_hostbridge_config(struct config *cfg, const char *node, const str
 static const char *const hostbridge_options[] = {"pcireg.vendor", "pcireg.device", NULL};
 static const char *const blk_options[] = {"path",     "nocache", "direct",	  "ro",
 					  "sectorsize", "nodelete", "ser",	  "bootindex",
-					  NULL};
-static const char *const net_options[] = {"backend", "mac", "mtu", NULL};
+					  "transport", NULL};
+static const char *const net_options[] = {"backend", "mac", "mtu", "transport", NULL};
+static const char *const rnd_options[] = {"transport", NULL};
+static const char *const balloon_options[] = {"target", "deflate_on_oom", "transport", NULL};
 
 /* The emulations -s accepts, in -s help order. Later emulations are added here. */
 static const struct emul emulations[] = {
@@ -238,8 +240,8 @@ static const struct emul emulations[] = {
 	{"lpc", NULL, NULL, NULL},
 	{"virtio-blk", NULL, blk_config, blk_options},
 	{"virtio-net", NULL, net_config, net_options},
-	{"virtio-rnd", NULL, NULL, NULL},
-	{"virtio-balloon", NULL, NULL, NULL},
+	{"virtio-rnd", NULL, NULL, rnd_options},
+	{"virtio-balloon", NULL, NULL, balloon_options},
 	{"virtio-console", NULL, console_config, NULL},
 };
 

@@ -571,6 +571,12 @@ int vm_create(struct vm **out, const struct config *cfg, char *err, size_t errle
 			 strerror(-rc));
 		return rc;
 	}
+	/* Devices attach their descriptors (COM input, virtqueue kicks) to the loop as they are made. */
+	rc = evloop_new(&vm->loop, false);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot create the event loop: %s", strerror(-rc));
+		return rc;
+	}
 	if ((rc = setup_platform_io(vm, err, errlen)) < 0 || (rc = setup_pci(vm, err, errlen)) < 0 ||
 	    (rc = setup_acpi(vm, &rsdp, err, errlen)) < 0 ||
 	    (rc = setup_smbios(vm, err, errlen)) < 0 ||

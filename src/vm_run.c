@@ -72,9 +72,7 @@ static void on_halt_probe(void *arg)
 
 static int setup_loop(struct vm *vm, char *err, size_t errlen)
 {
-	int rc = evloop_new(&vm->loop, false);
-	if (rc < 0)
-		return rc;
+	int rc;
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
