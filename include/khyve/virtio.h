@@ -96,6 +96,13 @@ struct virtio_dev {
 	uint8_t *config; /* ops->config_size bytes */
 	struct virtio_queue q[VIRTIO_MAX_QUEUES];
 	unsigned long needs_reset_count; /* protocol violations seen */
+	/*
+	 * Requests handed to a backend and not completed. A reset with some in
+	 * flight waits for them (BAD-INPUTS R1): reset_pending until they drain.
+	 */
+	unsigned inflight;
+	bool reset_pending;
+	pthread_cond_t drained;
 	/* Raise an interrupt: MSI-X vector (or NO_VECTOR) and the ISR bit for INTx/MSI. */
 	void (*raise)(struct virtio_dev *vd, uint16_t vector, uint8_t isr);
 };
@@ -146,6 +153,15 @@ void virtio_needs_reset(struct virtio_dev *vd, const char *why);
 bool virtio_live(const struct virtio_dev *vd);
 /* A vector written by the driver: kept when < nvec, else VIRTIO_MSI_NO_VECTOR. */
 uint16_t virtio_vector(unsigned nvec, uint16_t v);
+
+/* A request goes to the backend. */
+void virtio_io_start(struct virtio_dev *vd);
+/*
+ * Its completion arrived: returns true when it must be dropped (a reset is
+ * pending: nothing may be written to the guest); the last one of a pending
+ * reset completes the reset.
+ */
+bool virtio_io_end(struct virtio_dev *vd);
 
 /* Bounded access to the device-config bytes: reads out of range give 0. */
 void virtio_config_access(struct virtio_dev *vd, uint64_t off, uint8_t *data, unsigned size,

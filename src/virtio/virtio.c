@@ -31,6 +31,8 @@ int virtio_dev_init(struct virtio_dev *vd, const struct virtio_ops *ops, const s
 			return -ENOMEM;
 	}
 	int rc = -pthread_mutex_init(&vd->lock, NULL);
+	if (rc == 0 && (rc = -pthread_cond_init(&vd->drained, NULL)) < 0)
+		pthread_mutex_destroy(&vd->lock);
 	if (rc < 0) {
 		free(vd->config);
 		return rc;
@@ -51,6 +53,7 @@ void virtio_dev_fini(struct virtio_dev *vd)
 			close(vd->q[i].kick_fd);
 	free(vd->config);
 	vd->config = NULL;
+	pthread_cond_destroy(&vd->drained);
 	pthread_mutex_destroy(&vd->lock);
 }
 
@@ -107,11 +110,30 @@ void virtio_reset(struct virtio_dev *vd)
 	vd->dfselect = vd->gfselect = 0;
 	vd->queue_sel = 0;
 	vd->msix_config = VIRTIO_MSI_NO_VECTOR;
+	vd->reset_pending = false;
+	pthread_cond_broadcast(&vd->drained);
 }
 
 bool virtio_live(const struct virtio_dev *vd)
 {
-	return (vd->status & VIRTIO_STATUS_DRIVER_OK) && !(vd->status & VIRTIO_STATUS_NEEDS_RESET);
+	return (vd->status & VIRTIO_STATUS_DRIVER_OK) &&
+	       !(vd->status & VIRTIO_STATUS_NEEDS_RESET) && !vd->reset_pending;
+}
+
+void virtio_io_start(struct virtio_dev *vd)
+{
+	vd->inflight++;
+}
+
+bool virtio_io_end(struct virtio_dev *vd)
+{
+	if (vd->inflight)
+		vd->inflight--;
+	if (!vd->reset_pending)
+		return false;
+	if (vd->inflight == 0)
+		virtio_reset(vd);
+	return true;
 }
 
 uint16_t virtio_vector(unsigned nvec, uint16_t v)
@@ -143,7 +165,19 @@ void virtio_write_guest_features(struct virtio_dev *vd, unsigned word, uint32_t 
 void virtio_write_status(struct virtio_dev *vd, uint8_t status)
 {
 	if (status == 0) {
-		virtio_reset(vd);
+		if (vd->inflight == 0) {
+			virtio_reset(vd);
+			return;
+		}
+		/*
+		 * BAD-INPUTS R1: I/O is in flight. The status keeps reading non-zero
+		 * until the last completion is dropped; a modern driver polls for 0
+		 * (section 4.1.4.3.2). A legacy driver does not, so its vCPU waits.
+		 */
+		vd->reset_pending = true;
+		if (vd->legacy)
+			while (vd->reset_pending)
+				pthread_cond_wait(&vd->drained, &vd->lock);
 		return;
 	}
 	if (!vd->legacy && (status & VIRTIO_STATUS_FEATURES_OK) &&
@@ -159,10 +193,11 @@ void virtio_write_status(struct virtio_dev *vd, uint8_t status)
 	/* NEEDS_RESET is the device's to set; the driver cannot clear it but by reset. */
 	vd->status = (uint8_t)((status & ~VIRTIO_STATUS_NEEDS_RESET) |
 			       (vd->status & VIRTIO_STATUS_NEEDS_RESET));
+	/* Chains queued before DRIVER_OK: work for the loop thread (inline without one). */
 	if (virtio_live(vd))
 		for (unsigned i = 0; i < vd->ops->nqueues; i++)
 			if (vd->q[i].vq.ready && vq_has_avail(&vd->q[i].vq))
-				process(vd, i);
+				virtio_queue_kick(vd, i);
 }
 
 int virtio_queue_start(struct virtio_dev *vd, unsigned q)
