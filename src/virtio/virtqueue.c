@@ -373,12 +373,12 @@ bool vq_should_interrupt(struct virtqueue *vq)
 	if (!vq->ready)
 		return false;
 	uint16_t old = vq->signalled, new_idx = vq->used_idx;
+	if (old == new_idx)
+		return false; /* nothing returned since the last decision */
 	/* The first decision after setup interrupts whatever used_event says: cheap and safe. */
 	bool first = !vq->signalled_valid;
 	vq->signalled = new_idx;
 	vq->signalled_valid = true;
-	if (old == new_idx)
-		return false; /* nothing returned since the last decision */
 	/*
 	 * Full fence: orders our used->idx store before the used_event /
 	 * avail->flags load. Pairs with the driver's full barrier between
