@@ -282,6 +282,11 @@ static const char *walk_chain(struct virtqueue *vq, uint16_t head, struct iovec 
 		/* idx < table_size: head checked by the caller, next below. */
 		struct desc d = read_desc(&w->table[idx]);
 		if (d.flags & VRING_DESC_F_INDIRECT) {
+			/*
+			 * Names no buffer, so not counted below. There is at most one
+			 * per chain (no NEXT, none inside a table): the walk reads at
+			 * most size + 1 descriptors.
+			 */
 			const char *err = enter_indirect(vq, w, &d);
 			if (err)
 				return err;
