@@ -49,6 +49,17 @@ static void pm_request_stop(void *arg, int code)
 
 static const struct pm_ops vm_pm_ops = {.set_sci = pm_set_sci, .request_stop = pm_request_stop};
 
+static int pci_msi_send(void *arg, uint64_t addr, uint32_t data)
+{
+	struct vm *vm = arg;
+	return kvm_signal_msi(&vm->kvm, addr, data);
+}
+
+static void pci_intx_level(void *arg, unsigned gsi, int level)
+{
+	vm_set_irq(arg, gsi, level);
+}
+
 static void io_sink(void *opaque, uint64_t off, uint8_t *data, unsigned size, bool is_write)
 {
 	if (!is_write)
@@ -186,6 +197,20 @@ static int setup_platform_io(struct vm *vm, char *err, size_t errlen)
 	}
 	vm->pci.reset_write = pm_reset_write;
 	vm->pci.reset_arg = &vm->pm;
+	/* Where BARs decode and are allocated: the windows ACPI's _CRS describes. */
+	struct pci_root *r = &vm->pci;
+	r->pio = &vm->pio;
+	r->mmio = &vm->mmio;
+	r->io_base = VM_PCI_IO_BASE;
+	r->io_limit = VM_PCI_IO_BASE + VM_PCI_IO_SIZE;
+	r->mem32_base = VM_PCI_MEM32_BASE;
+	r->mem32_limit = VM_PCI_MEM32_BASE + VM_PCI_MEM32_SIZE;
+	r->mem64_base = vm_pci_mem64_base(vm);
+	r->mem64_limit = r->mem64_base + VM_PCI_MEM64_SIZE;
+	r->msi_send = pci_msi_send;
+	r->intx_set = pci_intx_level;
+	r->irq_arg = vm;
+	r->kvm = &vm->kvm;
 	return 0;
 }
 
@@ -290,8 +315,8 @@ static int setup_acpi(struct vm *vm, uint64_t *rsdp, char *err, size_t errlen)
 		.pci_io_size = VM_PCI_IO_SIZE,
 		.pci_mem32_base = VM_PCI_MEM32_BASE,
 		.pci_mem32_size = VM_PCI_MEM32_SIZE,
-		.pci_mem64_base = VM_HIGHMEM_BASE + vm->highmem,
-		.pci_mem64_size = 1ull << 36,
+		.pci_mem64_base = vm_pci_mem64_base(vm),
+		.pci_mem64_size = VM_PCI_MEM64_SIZE,
 	};
 	for (unsigned s = 0; s < PCI_SLOTS; s++)
 		if (vm->pci.dev[s][0])

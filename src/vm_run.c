@@ -158,6 +158,9 @@ void vm_destroy(struct vm *vm)
 			close(fds[i]);
 	if (vm->ram)
 		munmap(vm->ram, vm->ram_size);
+	for (unsigned s = 0; s < PCI_SLOTS; s++) /* irqfds and MSI routes, while KVM is open */
+		for (unsigned f = 0; f < PCI_FUNCS; f++)
+			pci_dev_release_irqs(vm->pci.dev[s][f]);
 	kvm_close(&vm->kvm);
 	pci_root_fini(&vm->pci);
 	iobus_fini(&vm->pio);
