@@ -203,6 +203,7 @@ START_TEST(dsdt_s5_and_names)
 	ck_assert_uint_eq(intval(lookup("\\_SB_.MRES._HID")), 0x020cd041); /* PNP0C02 */
 	ck_assert_ptr_null(lookup("\\_SB_.COM1"));
 	ck_assert_ptr_null(lookup("\\_SB_.RTC_"));
+	ck_assert_ptr_null(lookup("\\_SB_.FWCF"));
 }
 END_TEST
 
@@ -335,6 +336,25 @@ START_TEST(legacy_devices)
 }
 END_TEST
 
+/* QEMU's fw_cfg, as Linux's qemu_fw_cfg driver finds it: _HID QEMU0002, its ports in _CRS. */
+START_TEST(fw_cfg_device)
+{
+	struct res r[4];
+	struct acpi_layout l = typical;
+	l.fw_cfg = true;
+	struct tables t = walk(&l);
+	parse_dsdt(t.dsdt);
+	const uint8_t *hid = lookup("\\_SB_.FWCF._HID");
+	ck_assert_ptr_nonnull(hid);
+	ck_assert_uint_eq(hid[0], 0x0d); /* a string, not an EISA ID */
+	ck_assert_str_eq((const char *)hid + 1, "QEMU0002");
+	ck_assert_uint_eq(intval(lookup("\\_SB_.FWCF._STA")), 0x0b);
+	ck_assert_uint_eq(resources(lookup("\\_SB_.FWCF._CRS"), r, 4), 1);
+	want_res(&r[0], 'i', 0x510, 12); /* selector, data, DMA address 0x514-0x51b */
+	ck_assert_uint_eq(ACPI_FWCFG_PORT, 0x510);
+}
+END_TEST
+
 START_TEST(bad_layouts)
 {
 	uint64_t r;
@@ -384,6 +404,7 @@ START_TEST(buffer_bounds)
 	struct acpi_layout l = typical;
 	l.com_mask = 0xf;
 	l.rtc = true;
+	l.fw_cfg = true;
 	build(&l);
 	long need = used;
 	memcpy(ref, buf, (size_t)need);
@@ -417,6 +438,7 @@ START_TEST(iasl_accepts_dsdt)
 	struct acpi_layout l = typical;
 	l.com_mask = 0xf;
 	l.rtc = true;
+	l.fw_cfg = true;
 	struct tables t = walk(&l);
 	char dir[] = "/tmp/khyve-dsdt-XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -435,7 +457,8 @@ START_TEST(iasl_accepts_dsdt)
 	    "grep -q 'WordBusNumber (ResourceProducer' dsdt.dsl && "
 	    "grep -q 'QWordMemory (ResourceProducer' dsdt.dsl && "
 	    "grep -q 'Memory32Fixed (ReadWrite' dsdt.dsl && grep -q 'Device (COM4)' dsdt.dsl && "
-	    "grep -q 'IRQNoFlags' dsdt.dsl && iasl -oa -p r dsdt.dsl >c.log 2>&1 && "
+	    "grep -q 'IRQNoFlags' dsdt.dsl && grep -qF 'Name (_HID, \"QEMU0002\")' dsdt.dsl && "
+	    "grep -q 'IO (Decode16,' dsdt.dsl && iasl -oa -p r dsdt.dsl >c.log 2>&1 && "
 	    "grep -q 'Compilation successful. 0 Errors' c.log && "
 	    /* the one warning allowed: PCI0 has both _HID and _ADR, as on bhyve */
 	    "! grep -E '^(Error|Warning) +[0-9]' c.log | grep -qv ' 3073 ' && "
@@ -466,6 +489,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, prt);
 	tcase_add_test(tc, motherboard_resources);
 	tcase_add_test(tc, legacy_devices);
+	tcase_add_test(tc, fw_cfg_device);
 	tcase_add_test(tc, bad_layouts);
 	tcase_add_test(tc, buffer_bounds);
 	tcase_add_test(tc, iasl_accepts_dsdt);
