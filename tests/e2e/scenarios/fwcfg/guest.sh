@@ -11,6 +11,8 @@ echo "BLOB-MD5=$(md5sum < $d/blob/raw | cut -d' ' -f1)"
 echo "KEYS $(cat $f/by_key/*/name | tr '\n' ' ')"
 echo "KEY-BLOB=$(cat $d/blob/key) KEY-GREETING=$(cat $d/greeting/key)"
 # The driver writes etc/vmcoreinfo by DMA: refused (every item is read-only), and it
-# says so rather than wait forever.
+# says so rather than wait forever. Its warning lacks a newline: another message ends it.
+echo "fwcfg scenario" > /dev/kmsg
+dmesg | grep fw_cfg | sed 's/^/DMESG: /'
 dmesg | grep -q 'failed to write vmcoreinfo' && echo "DMA-WRITE-REFUSED"
 poweroff -f
