@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "khyve/cli.h"
+#include "khyve/fw_cfg.h"
 #include "khyve/lpc.h"
 #include "khyve/vcpu.h"
 #include "khyve/vm.h"
@@ -145,6 +146,10 @@ void vm_destroy(struct vm *vm)
 	if (vm->lpc) {
 		lpc_release(vm->lpc);
 		free(vm->lpc);
+	}
+	if (vm->fwcfg) {
+		fw_cfg_fini(vm->fwcfg);
+		free(vm->fwcfg);
 	}
 	if (vm->vcpu)
 		for (unsigned i = 0; i < vm->ncpus; i++)

@@ -48,6 +48,7 @@
 
 struct vm;
 struct lpc;
+struct fw_cfg;
 
 /* -c sockets=,cores=,threads= (one socket of ncpus cores by default). */
 struct vcpu_topology {
@@ -77,6 +78,7 @@ struct vm {
 	struct pm pm;
 	struct rtc rtc;
 	struct lpc *lpc;
+	struct fw_cfg *fwcfg; /* NULL unless -f items or lpc.fwcfg=qemu */
 	struct evloop *loop;
 	unsigned ncpus;
 	struct vcpu_topology topo;
