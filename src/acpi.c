@@ -91,6 +91,8 @@ static const struct {
 #define COM_PORTS 8
 #define RTC_PORTS 2
 #define RTC_IRQ 8
+/* _STA: present, enabled, functioning, not shown in a user interface (as QEMU's fw_cfg). */
+#define ACPI_STA_HIDDEN 0x0b
 
 struct tb {
 	uint8_t *buf;
@@ -247,6 +249,18 @@ static void build_legacy(struct aml *a, const struct acpi_layout *l)
 		size_t rt = aml_restemplate(a);
 		aml_res_io(a, ACPI_RTC_PORT, RTC_PORTS);
 		aml_res_irq(a, RTC_IRQ);
+		aml_restemplate_end(a, rt);
+		aml_close(a, dev);
+	}
+	if (l->fw_cfg) {
+		/* Linux's qemu_fw_cfg driver binds to this platform device. */
+		size_t dev = aml_device(a, "FWCF");
+		aml_name(a, "_HID");
+		aml_string(a, "QEMU0002");
+		aml_name_integer(a, "_STA", ACPI_STA_HIDDEN);
+		aml_name(a, "_CRS");
+		size_t rt = aml_restemplate(a);
+		aml_res_io(a, ACPI_FWCFG_PORT, ACPI_FWCFG_PORTS);
 		aml_restemplate_end(a, rt);
 		aml_close(a, dev);
 	}

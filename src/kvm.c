@@ -28,16 +28,26 @@ int kvm_open(struct kvm *kvm, const char *dev)
 {
 	memset(kvm, 0, sizeof(*kvm));
 	kvm->vm_fd = -1;
+	int rc = -pthread_mutex_init(&kvm->route_lock, NULL);
+	if (rc < 0) {
+		kvm->sys_fd = -1;
+		return rc;
+	}
+	kvm->route_lock_ready = true;
 	kvm->sys_fd = open(dev, O_RDWR | O_CLOEXEC);
-	if (kvm->sys_fd < 0)
-		return -errno;
-	int rc = xioctl(kvm->sys_fd, KVM_GET_API_VERSION, NULL);
+	if (kvm->sys_fd < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	rc = xioctl(kvm->sys_fd, KVM_GET_API_VERSION, NULL);
 	if (rc != KVM_API_VERSION) {
 		rc = rc < 0 ? rc : -ENOTSUP;
 		goto fail;
 	}
 	rc = xioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, (void *)(uintptr_t)KVM_CAP_MAX_VCPUS);
 	kvm->max_vcpus = rc > 0 ? (unsigned)rc : 1;
+	rc = xioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, (void *)(uintptr_t)KVM_CAP_IRQ_ROUTING);
+	kvm->max_gsi = rc > 0 ? (unsigned)rc : 0;
 	rc = xioctl(kvm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
 	if (rc < 0)
 		goto fail;
@@ -71,6 +81,163 @@ void kvm_close(struct kvm *kvm)
 	free(kvm->supported_cpuid);
 	kvm->supported_cpuid = NULL;
 	kvm->vm_fd = kvm->sys_fd = -1;
+	free(kvm->routes);
+	kvm->routes = NULL;
+	kvm->nroutes = kvm->routes_cap = 0;
+	if (kvm->route_lock_ready)
+		pthread_mutex_destroy(&kvm->route_lock);
+	kvm->route_lock_ready = false;
+}
+
+/* Hand the whole table to KVM. route_lock held. */
+static int routes_commit(struct kvm *kvm)
+{
+	struct kvm_irq_routing *r =
+		calloc(1, sizeof(*r) + kvm->nroutes * sizeof(struct kvm_irq_routing_entry));
+	if (r == NULL)
+		return -ENOMEM;
+	r->nr = kvm->nroutes;
+	memcpy(r->entries, kvm->routes, kvm->nroutes * sizeof(r->entries[0]));
+	int rc = xioctl(kvm->vm_fd, KVM_SET_GSI_ROUTING, r);
+	free(r);
+	return rc < 0 ? rc : 0;
+}
+
+/* Room for one more entry. route_lock held. */
+static int routes_reserve(struct kvm *kvm, unsigned n)
+{
+	if (n <= kvm->routes_cap)
+		return 0;
+	unsigned cap = kvm->routes_cap ? kvm->routes_cap : 64;
+	while (cap < n)
+		cap *= 2;
+	struct kvm_irq_routing_entry *e = realloc(kvm->routes, cap * sizeof(*e));
+	if (e == NULL)
+		return -ENOMEM;
+	kvm->routes = e;
+	kvm->routes_cap = cap;
+	return 0;
+}
+
+/* Index of the MSI route at gsi, or -1. route_lock held. */
+static int msi_route_find(const struct kvm *kvm, unsigned gsi)
+{
+	if (gsi < KVM_MSI_GSI_BASE)
+		return -1;
+	for (unsigned i = 0; i < kvm->nroutes; i++)
+		if (kvm->routes[i].gsi == gsi && kvm->routes[i].type == KVM_IRQ_ROUTING_MSI)
+			return (int)i;
+	return -1;
+}
+
+static struct kvm_irq_routing_entry msi_entry(unsigned gsi, uint64_t addr, uint32_t data)
+{
+	return (struct kvm_irq_routing_entry){
+		.gsi = gsi,
+		.type = KVM_IRQ_ROUTING_MSI,
+		.u.msi = {.address_lo = (uint32_t)addr,
+			  .address_hi = (uint32_t)(addr >> 32),
+			  .data = data},
+	};
+}
+
+int kvm_msi_route_add(struct kvm *kvm, uint64_t addr, uint32_t data)
+{
+	if (kvm->max_gsi <= KVM_MSI_GSI_BASE)
+		return -ENOSPC;
+	unsigned span = kvm->max_gsi - KVM_MSI_GSI_BASE;
+	uint8_t *used = calloc(span, 1);
+	if (used == NULL)
+		return -ENOMEM;
+	pthread_mutex_lock(&kvm->route_lock);
+	for (unsigned i = 0; i < kvm->nroutes; i++) {
+		unsigned g = kvm->routes[i].gsi;
+		if (g >= KVM_MSI_GSI_BASE && g < kvm->max_gsi)
+			used[g - KVM_MSI_GSI_BASE] = 1;
+	}
+	unsigned k = 0;
+	while (k < span && used[k])
+		k++;
+	int rc = k == span ? -ENOSPC : routes_reserve(kvm, kvm->nroutes + 1);
+	if (rc == 0) {
+		kvm->routes[kvm->nroutes++] = msi_entry(KVM_MSI_GSI_BASE + k, addr, data);
+		rc = routes_commit(kvm);
+		if (rc < 0)
+			kvm->nroutes--;
+		else
+			rc = (int)(KVM_MSI_GSI_BASE + k);
+	}
+	pthread_mutex_unlock(&kvm->route_lock);
+	free(used);
+	return rc;
+}
+
+int kvm_msi_route_update(struct kvm *kvm, unsigned gsi, uint64_t addr, uint32_t data)
+{
+	pthread_mutex_lock(&kvm->route_lock);
+	int i = msi_route_find(kvm, gsi), rc = -ENOENT;
+	if (i >= 0) {
+		struct kvm_irq_routing_entry old = kvm->routes[i];
+		kvm->routes[i] = msi_entry(gsi, addr, data);
+		rc = routes_commit(kvm);
+		if (rc < 0)
+			kvm->routes[i] = old;
+	}
+	pthread_mutex_unlock(&kvm->route_lock);
+	return rc;
+}
+
+int kvm_msi_route_del(struct kvm *kvm, unsigned gsi)
+{
+	pthread_mutex_lock(&kvm->route_lock);
+	int i = msi_route_find(kvm, gsi), rc = -ENOENT;
+	if (i >= 0) {
+		struct kvm_irq_routing_entry old = kvm->routes[i];
+		kvm->routes[i] = kvm->routes[--kvm->nroutes]; /* order does not matter to KVM */
+		rc = routes_commit(kvm);
+		if (rc < 0) { /* KVM still has it: keep it here too */
+			kvm->routes[kvm->nroutes++] = kvm->routes[i];
+			kvm->routes[i] = old;
+		}
+	}
+	pthread_mutex_unlock(&kvm->route_lock);
+	return rc;
+}
+
+int kvm_signal_msi(struct kvm *kvm, uint64_t addr, uint32_t data)
+{
+	struct kvm_msi m = {
+		.address_lo = (uint32_t)addr, .address_hi = (uint32_t)(addr >> 32), .data = data};
+	/* > 0 delivered, 0 blocked by the guest (e.g. its APIC masks it): both fine */
+	int rc = xioctl(kvm->vm_fd, KVM_SIGNAL_MSI, &m);
+	return rc < 0 ? rc : 0;
+}
+
+int kvm_irqfd(struct kvm *kvm, int fd, unsigned gsi, bool assign)
+{
+	struct kvm_irqfd f = {
+		.fd = (uint32_t)fd, .gsi = gsi, .flags = assign ? 0 : KVM_IRQFD_FLAG_DEASSIGN};
+	int rc = xioctl(kvm->vm_fd, KVM_IRQFD, &f);
+	return rc < 0 ? rc : 0;
+}
+
+int kvm_ioeventfd(struct kvm *kvm, uint64_t addr, unsigned len, bool pio, bool match,
+		  uint64_t datamatch, int fd, bool assign)
+{
+	/* len 0 (any length) only for MMIO without a data match, as KVM allows */
+	if (len != 1 && len != 2 && len != 4 && len != 8 && !(len == 0 && !pio && !match))
+		return -EINVAL;
+	struct kvm_ioeventfd e = {
+		.datamatch = match ? datamatch : 0,
+		.addr = addr,
+		.len = len,
+		.fd = fd,
+		.flags = (pio ? KVM_IOEVENTFD_FLAG_PIO : 0) |
+			 (match ? KVM_IOEVENTFD_FLAG_DATAMATCH : 0) |
+			 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
+	};
+	int rc = xioctl(kvm->vm_fd, KVM_IOEVENTFD, &e);
+	return rc < 0 ? rc : 0;
 }
 
 /*
@@ -80,15 +247,20 @@ void kvm_close(struct kvm *kvm)
  */
 static int set_pc_gsi_routing(struct kvm *kvm)
 {
-	size_t n = 0, max = 16 + IOAPIC_PINS;
-	struct kvm_irq_routing *r =
-		calloc(1, sizeof(*r) + max * sizeof(struct kvm_irq_routing_entry));
-	if (r == NULL)
-		return -ENOMEM;
+	unsigned n = 0;
+	pthread_mutex_lock(&kvm->route_lock);
+	for (unsigned i = 0; i < kvm->nroutes; i++) /* MSI routes stay */
+		if (kvm->routes[i].type == KVM_IRQ_ROUTING_MSI)
+			kvm->routes[n++] = kvm->routes[i];
+	kvm->nroutes = n;
+	int rc = routes_reserve(kvm, n + 16 + IOAPIC_PINS);
+	if (rc < 0)
+		goto out;
+	struct kvm_irq_routing_entry *e = kvm->routes;
 	for (unsigned gsi = 0; gsi < 16; gsi++) {
 		if (gsi == 2)
 			continue;
-		r->entries[n++] = (struct kvm_irq_routing_entry){
+		e[n++] = (struct kvm_irq_routing_entry){
 			.gsi = gsi,
 			.type = KVM_IRQ_ROUTING_IRQCHIP,
 			.u.irqchip = {.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
@@ -98,16 +270,17 @@ static int set_pc_gsi_routing(struct kvm *kvm)
 	for (unsigned gsi = 0; gsi < IOAPIC_PINS; gsi++) {
 		if (gsi == 2)
 			continue;
-		r->entries[n++] = (struct kvm_irq_routing_entry){
+		e[n++] = (struct kvm_irq_routing_entry){
 			.gsi = gsi,
 			.type = KVM_IRQ_ROUTING_IRQCHIP,
 			.u.irqchip = {.irqchip = KVM_IRQCHIP_IOAPIC, .pin = gsi == 0 ? 2 : gsi},
 		};
 	}
-	r->nr = (uint32_t)n;
-	int rc = xioctl(kvm->vm_fd, KVM_SET_GSI_ROUTING, r);
-	free(r);
-	return rc < 0 ? rc : 0;
+	kvm->nroutes = n;
+	rc = routes_commit(kvm);
+out:
+	pthread_mutex_unlock(&kvm->route_lock);
+	return rc;
 }
 
 int kvm_setup_platform(struct kvm *kvm)

@@ -12,6 +12,7 @@
 
 #include "khyve/acpi.h"
 #include "khyve/cli.h"
+#include "khyve/fw_cfg.h"
 #include "khyve/linux_boot.h"
 #include "khyve/lpc.h"
 #include "khyve/mptable.h"
@@ -48,6 +49,17 @@ static void pm_request_stop(void *arg, int code)
 }
 
 static const struct pm_ops vm_pm_ops = {.set_sci = pm_set_sci, .request_stop = pm_request_stop};
+
+static int pci_msi_send(void *arg, uint64_t addr, uint32_t data)
+{
+	struct vm *vm = arg;
+	return kvm_signal_msi(&vm->kvm, addr, data);
+}
+
+static void pci_intx_level(void *arg, unsigned gsi, int level)
+{
+	vm_set_irq(arg, gsi, level);
+}
 
 static void io_sink(void *opaque, uint64_t off, uint8_t *data, unsigned size, bool is_write)
 {
@@ -174,8 +186,11 @@ static int setup_platform_io(struct vm *vm, char *err, size_t errlen)
 		{&vm->pio, 0x60, 5, pm_i8042_io, &vm->pm},
 		{&vm->pio, 0x70, 2, rtc_io, &vm->rtc},
 		{&vm->pio, 0x80, 1, io_sink, NULL}, /* POST code / I/O delay port */
+		{&vm->pio, FW_CFG_IO_BASE, FW_CFG_IO_LEN, fw_cfg_io, vm->fwcfg}, /* if wanted */
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (map[i].fn == fw_cfg_io && vm->fwcfg == NULL)
+			continue;
 		int rc = iobus_register(map[i].bus, map[i].base, map[i].len, map[i].fn,
 				       map[i].opaque);
 		if (rc < 0) {
@@ -186,6 +201,20 @@ static int setup_platform_io(struct vm *vm, char *err, size_t errlen)
 	}
 	vm->pci.reset_write = pm_reset_write;
 	vm->pci.reset_arg = &vm->pm;
+	/* Where BARs decode and are allocated: the windows ACPI's _CRS describes. */
+	struct pci_root *r = &vm->pci;
+	r->pio = &vm->pio;
+	r->mmio = &vm->mmio;
+	r->io_base = VM_PCI_IO_BASE;
+	r->io_limit = VM_PCI_IO_BASE + VM_PCI_IO_SIZE;
+	r->mem32_base = VM_PCI_MEM32_BASE;
+	r->mem32_limit = VM_PCI_MEM32_BASE + VM_PCI_MEM32_SIZE;
+	r->mem64_base = vm_pci_mem64_base(vm);
+	r->mem64_limit = r->mem64_base + VM_PCI_MEM64_SIZE;
+	r->msi_send = pci_msi_send;
+	r->intx_set = pci_intx_level;
+	r->irq_arg = vm;
+	r->kvm = &vm->kvm;
 	return 0;
 }
 
@@ -290,8 +319,8 @@ static int setup_acpi(struct vm *vm, uint64_t *rsdp, char *err, size_t errlen)
 		.pci_io_size = VM_PCI_IO_SIZE,
 		.pci_mem32_base = VM_PCI_MEM32_BASE,
 		.pci_mem32_size = VM_PCI_MEM32_SIZE,
-		.pci_mem64_base = VM_HIGHMEM_BASE + vm->highmem,
-		.pci_mem64_size = 1ull << 36,
+		.pci_mem64_base = vm_pci_mem64_base(vm),
+		.pci_mem64_size = VM_PCI_MEM64_SIZE,
 	};
 	for (unsigned s = 0; s < PCI_SLOTS; s++)
 		if (vm->pci.dev[s][0])
@@ -322,6 +351,7 @@ static int setup_acpi(struct vm *vm, uint64_t *rsdp, char *err, size_t errlen)
 		if (vm->lpc->com[i].present)
 			l.com_mask |= (uint8_t)(1u << i);
 	l.rtc = true;
+	l.fw_cfg = vm->fwcfg != NULL;
 	uint8_t *buf = gmem_ptr(&vm->gmem, VM_ACPI_GPA, VM_ACPI_SIZE);
 	long n = buf ? acpi_build(&l, buf, VM_ACPI_SIZE, rsdp) : -ENOSPC;
 	if (n < 0) {
@@ -498,6 +528,28 @@ static int check_boot_files(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+_Static_assert(FW_CFG_IO_BASE == ACPI_FWCFG_PORT && FW_CFG_IO_LEN == ACPI_FWCFG_PORTS,
+	       "the DSDT describes the fw_cfg ports that are registered");
+
+/*
+ * QEMU's fw_cfg when -f gives items or -l fwcfg=qemu asks for it. bhyve
+ * offers it only with fwcfg=qemu (its default, fwcfg=bhyve, is the
+ * bootrom's own interface on the same ports); khyve has no bootrom, so -f
+ * items alone bring the device. The files are read here, before KVM.
+ */
+static int setup_fw_cfg(struct vm *vm, char *err, size_t errlen)
+{
+	bool wanted;
+	int rc = fw_cfg_wanted(vm->cfg, &wanted, err, errlen);
+	if (rc < 0 || !wanted)
+		return rc;
+	vm->fwcfg = malloc(sizeof(*vm->fwcfg));
+	if (vm->fwcfg == NULL)
+		return -ENOMEM;
+	fw_cfg_init(vm->fwcfg, &vm->gmem, vm->ncpus);
+	return fw_cfg_load_config(vm->fwcfg, vm->cfg, err, errlen);
+}
+
 /* bhyve options that change nothing on Linux/KVM, or that this build lacks: one notice each. */
 static void report_inert_options(const struct config *cfg)
 {
@@ -508,7 +560,6 @@ static void report_inert_options(const struct config *cfg)
 		{"x86.vmexit_on_hlt", "-H: KVM always lets the host run other work while a vCPU halts"},
 		{"x86.vmexit_on_pause", "-P: KVM's pause-loop exiting is always on"},
 		{"gdb.port", "-G: the debug server is not available in this build; running without"},
-		{"fwcfg.0.name", "-f: this build has no fw_cfg device; the items are not passed on"},
 	};
 	for (size_t i = 0; i < sizeof(inert) / sizeof(inert[0]); i++)
 		if (config_get(cfg, inert[i].key))
@@ -543,7 +594,8 @@ int vm_create(struct vm **out, const struct config *cfg, char *err, size_t errle
 	report_inert_options(cfg);
 	/* Everything the configuration alone can get wrong is reported before KVM is touched. */
 	int rc;
-	if ((rc = read_ncpus(vm, err, errlen)) < 0 || (rc = check_boot_files(vm, err, errlen)) < 0)
+	if ((rc = read_ncpus(vm, err, errlen)) < 0 || (rc = check_boot_files(vm, err, errlen)) < 0 ||
+	    (rc = setup_fw_cfg(vm, err, errlen)) < 0)
 		return rc;
 	rc = kvm_open(&vm->kvm, "/dev/kvm");
 	if (rc < 0) {

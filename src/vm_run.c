@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "khyve/cli.h"
+#include "khyve/fw_cfg.h"
 #include "khyve/lpc.h"
 #include "khyve/vcpu.h"
 #include "khyve/vm.h"
@@ -144,6 +145,10 @@ void vm_destroy(struct vm *vm)
 		lpc_release(vm->lpc);
 		free(vm->lpc);
 	}
+	if (vm->fwcfg) {
+		fw_cfg_fini(vm->fwcfg);
+		free(vm->fwcfg);
+	}
 	if (vm->vcpu)
 		for (unsigned i = 0; i < vm->ncpus; i++)
 			if (vm->vcpu[i].kfd.fd >= 0)
@@ -156,6 +161,9 @@ void vm_destroy(struct vm *vm)
 			close(fds[i]);
 	if (vm->ram)
 		munmap(vm->ram, vm->ram_size);
+	for (unsigned s = 0; s < PCI_SLOTS; s++) /* irqfds and MSI routes, while KVM is open */
+		for (unsigned f = 0; f < PCI_FUNCS; f++)
+			pci_dev_release_irqs(vm->pci.dev[s][f]);
 	kvm_close(&vm->kvm);
 	pci_root_fini(&vm->pci);
 	iobus_fini(&vm->pio);

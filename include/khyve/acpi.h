@@ -36,6 +36,8 @@ static inline unsigned acpi_pci_intx_gsi(unsigned slot, unsigned pin)
 #define ACPI_NCOM 4	      /* COM1-COM4 at 0x3f8/IRQ4, 0x2f8/IRQ3, 0x3e8/IRQ4, 0x2e8/IRQ3 */
 #define ACPI_RTC_PORT 0x70    /* CMOS index/data, 2 ports, IRQ 8 */
 #define ACPI_RTC_CENTURY 0x32 /* CMOS register the FADT names as the century */
+#define ACPI_FWCFG_PORT 0x510 /* QEMU fw_cfg: selector, data and DMA address ports */
+#define ACPI_FWCFG_PORTS 12
 
 struct acpi_layout {
 	uint64_t base_gpa; /* tables start here; RSDP first (16-byte aligned) */
@@ -53,6 +55,7 @@ struct acpi_layout {
 	const char *oem_id;			 /* 6 chars, padded */
 	uint8_t com_mask; /* bit n set = describe COM(n+1) (PNP0501); n < ACPI_NCOM */
 	bool rtc;	  /* describe the CMOS RTC (PNP0B00) */
+	bool fw_cfg;	  /* describe QEMU's fw_cfg device (QEMU0002) */
 };
 
 /*

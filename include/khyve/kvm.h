@@ -3,6 +3,7 @@
 #ifndef KHYVE_KVM_H
 #define KHYVE_KVM_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,7 +16,19 @@ struct kvm {
 	struct kvm_cpuid2 *supported_cpuid;
 	unsigned max_vcpus;
 	int coalesced_page; /* page offset of the coalesced ring in a vCPU mapping, 0 = none */
+	/*
+	 * The whole GSI routing table: the PC's entries (kvm_setup_platform)
+	 * and MSI routes at GSIs KVM_MSI_GSI_BASE..max_gsi-1. KVM only takes
+	 * the table whole, so each change re-issues it, under route_lock.
+	 */
+	pthread_mutex_t route_lock;
+	bool route_lock_ready;
+	struct kvm_irq_routing_entry *routes;
+	unsigned nroutes, routes_cap;
+	unsigned max_gsi; /* KVM_CAP_IRQ_ROUTING: GSIs below this */
 };
+
+#define KVM_MSI_GSI_BASE 24 /* above the I/O APIC's pins */
 
 int kvm_open(struct kvm *kvm, const char *dev);
 void kvm_close(struct kvm *kvm);

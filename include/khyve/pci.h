@@ -39,6 +39,8 @@
 #define PCI_CAP_ID_VNDR 0x09
 #define PCI_CAP_ID_MSIX 0x11
 #define PCI_NUM_BARS 6
+#define PCI_STATUS_INTERRUPT 0x08
+#define PCI_INTX_GSI_MAX 24 /* INTx GSIs are I/O APIC pins */
 
 struct vm;
 struct pci_dev;
@@ -90,6 +92,7 @@ struct pci_devemu {
 	/*
 	 * Optional: BAR idx was (de)registered; decoded says whether it now
 	 * decodes at addr. Lets a device move its ioeventfds with the BAR.
+	 * Called with the root lock held (from pci_bar_add or a config write).
 	 */
 	void (*bar_moved)(struct pci_dev *dev, unsigned idx, bool decoded, uint64_t addr);
 };
@@ -108,6 +111,10 @@ struct pci_dev {
 	struct pci_msix *msix; /* NULL unless pci_msix_init() */
 	struct pci_msi *msi;   /* NULL unless pci_msi_init() */
 	unsigned intx_gsi;     /* GSI of INTA# (ACPI _PRT routing); set by pci_dev_add */
+	/* INTx state, under root->intx_lock; private to pci.c. */
+	bool intx_level;    /* as the device last set it (PCI_STATUS_INTERRUPT) */
+	bool intx_driven;   /* this device counts in root->intx_count[intx_gsi] */
+	bool intx_disabled; /* PCI_COMMAND_INTX_DISABLE, mirrored at each command write */
 };
 
 struct pci_root {
@@ -133,6 +140,12 @@ struct pci_root {
 	void (*intx_set)(void *arg, unsigned gsi, int level);
 	void *irq_arg;
 	struct kvm *kvm; /* for MSI routes and irqfds; NULL: always msi_send */
+	/*
+	 * INTx lines are shared (wired-OR): a GSI is asserted while any device
+	 * drives it. Private to pci.c.
+	 */
+	pthread_mutex_t intx_lock;
+	uint16_t intx_count[PCI_INTX_GSI_MAX];
 };
 
 int pci_root_init(struct pci_root *root);
@@ -141,7 +154,10 @@ const struct pci_devemu *pci_emul_find(const char *name);
 /* The emulations, for -s help: count and index. */
 size_t pci_emul_count(void);
 const struct pci_devemu *pci_emul_at(size_t i);
-/* Allocate a device at slot/func (bus 0), with a default writable mask. */
+/*
+ * Allocate a device at slot/func (bus 0), with a default writable mask; sets
+ * root, cap_free, intx_gsi and the interrupt line register (= intx_gsi).
+ */
 struct pci_dev *pci_dev_add(struct pci_root *root, unsigned slot, unsigned func,
 			    const struct pci_devemu *emu);
 void pci_set_ids(struct pci_dev *d, uint16_t vendor, uint16_t device, uint8_t class,
@@ -169,7 +185,11 @@ int pci_cap_add(struct pci_dev *d, const uint8_t *cap, unsigned len, const uint8
 /*
  * MSI-X: nvec vectors, table and PBA inside BAR bar at table_off / pba_off
  * (the device's BAR handler passes accesses there to pci_msix_table_access
- * and pci_msix_pba_access). Vectors start masked, as the spec says.
+ * and pci_msix_pba_access, with off relative to the table's resp. the PBA's
+ * start). Vectors start masked, as the spec says. Aligned dword and qword
+ * accesses are served; others, and entries past nvec, are ignored and read 0.
+ * 0, -EINVAL (bad nvec/bar/offsets, table past the BAR), -ENOSPC (no room
+ * for the capability). Call at device init, not under root->lock.
  */
 int pci_msix_init(struct pci_dev *d, unsigned nvec, unsigned bar, uint32_t table_off,
 		  uint32_t pba_off);
@@ -186,13 +206,24 @@ bool pci_msix_enabled(const struct pci_dev *d);
  * KVM, else msi_send). vec out of range → ignored, -EINVAL. Any thread.
  */
 int pci_msix_notify(struct pci_dev *d, unsigned vec);
-/* MSI (for -W): a 64-bit capable, per-vector-mask capable capability with up to nvec vectors. */
+/*
+ * MSI (for -W): a 64-bit capable, per-vector-mask capable capability with up
+ * to nvec vectors (a power of two, at most 32). Call at device init.
+ */
 int pci_msi_init(struct pci_dev *d, unsigned nvec);
 bool pci_msi_enabled(const struct pci_dev *d);
+/*
+ * Raise vector vec: sent, or held as pending while masked (0); -EAGAIN when
+ * MSI is off or vec is beyond the vectors the guest enabled (nothing sent);
+ * -EINVAL for vec >= nvec. Any thread.
+ */
 int pci_msi_notify(struct pci_dev *d, unsigned vec);
-/* INTA# level (through intx_set; ignored while the command register disables INTx). */
+/*
+ * INTA# level (through intx_set; held deasserted while the command register
+ * disables INTx; PCI_STATUS_INTERRUPT follows the level). Any thread.
+ */
 void pci_intx_set(struct pci_dev *d, int level);
-/* Device teardown: release irqfds and routes. */
+/* Device teardown: release irqfds and routes, deassert INTx. Before kvm_close. */
 void pci_dev_release_irqs(struct pci_dev *d);
 
 uint32_t pci_cfg_read(struct pci_root *root, unsigned bus, unsigned slot, unsigned func,

@@ -77,7 +77,8 @@ void vq_reset(struct virtqueue *vq);
  * *chain filled, 0 when nothing is available (or the queue is not ready or
  * broken), -EPROTO on a protocol violation (the queue is now broken; see
  * vq->error), -ENOBUFS when the chain has more buffers than max_iov (the
- * chain is released with length 0, the queue stays usable).
+ * chain is released with length 0, the queue stays usable). On any return
+ * but 1, *chain is zeroed: no buffer of a failed walk reaches the caller.
  * Zero-length descriptors are skipped. Buffers come straight from gmem_ptr():
  * the device reads and writes guest memory through them.
  */

@@ -42,10 +42,13 @@
 #define VM_HIGHMEM_BASE (4ull << 30)
 #define VM_PCI_IO_BASE 0xd000
 #define VM_PCI_IO_SIZE 0x3000
+/* The 64-bit PCI window starts where RAM above 4 GiB ends: vm_pci_mem64_base(). */
+#define VM_PCI_MEM64_SIZE (1ull << 36)
 #define VM_MAX_VCPUS 256
 
 struct vm;
 struct lpc;
+struct fw_cfg;
 
 /* -c sockets=,cores=,threads= (one socket of ncpus cores by default). */
 struct vcpu_topology {
@@ -75,6 +78,7 @@ struct vm {
 	struct pm pm;
 	struct rtc rtc;
 	struct lpc *lpc;
+	struct fw_cfg *fwcfg; /* NULL unless -f items or lpc.fwcfg=qemu */
 	struct evloop *loop;
 	unsigned ncpus;
 	struct vcpu_topology topo;
@@ -100,5 +104,11 @@ void vm_destroy(struct vm *vm);
 /* Thread-safe; the first code wins. */
 void vm_request_stop(struct vm *vm, int exit_code);
 void vm_set_irq(struct vm *vm, unsigned gsi, int level);
+
+/* Base of the 64-bit PCI window, for BAR allocation and ACPI _CRS alike. */
+static inline uint64_t vm_pci_mem64_base(const struct vm *vm)
+{
+	return VM_HIGHMEM_BASE + vm->highmem;
+}
 
 #endif

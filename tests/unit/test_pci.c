@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <check.h>
+#include <errno.h>
 #include <string.h>
 
 #include "check_main.h"
+#include "khyve/acpi.h"
 #include "khyve/pci.h"
 
 static struct pci_root root;
@@ -283,6 +285,175 @@ START_TEST(multifunction_each_slot)
 }
 END_TEST
 
+START_TEST(capability_list)
+{
+	struct pci_dev *d = root.dev[3][2];
+	ck_assert_uint_eq(d->cap_free, 0x40);
+	ck_assert_uint_eq(pci_cfg_read(&root, 0, 3, 2, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST, 0);
+	ck_assert_uint_eq(pci_cfg_read(&root, 0, 3, 2, PCI_CAPABILITY_LIST, 1), 0);
+	const uint8_t a[12] = {PCI_CAP_ID_VNDR, 0xee, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+	const uint8_t b[5] = {PCI_CAP_ID_VNDR, 0, 5, 0xaa, 0xbb};
+	const uint8_t bw[5] = {0xff, 0xff, 0, 0xf0, 0};
+	ck_assert_int_eq(pci_cap_add(d, a, sizeof(a), NULL), 0x40);
+	ck_assert_int_eq(pci_cap_add(d, b, sizeof(b), bw), 0x4c);
+	ck_assert_int_eq(pci_cap_add(d, a, 2, NULL), 0x54); /* after 5 bytes: 4-byte aligned */
+	ck_assert_int_eq(pci_cap_add(d, a, 1, NULL), -EINVAL);
+	ck_assert_uint_eq(pci_cfg_read(&root, 0, 3, 2, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST,
+			  PCI_STATUS_CAP_LIST);
+	/* walk it as a guest does */
+	unsigned want[] = {0x40, 0x4c, 0x54}, n = 0;
+	unsigned p = pci_cfg_read(&root, 0, 3, 2, PCI_CAPABILITY_LIST, 1);
+	while (p && n < 48) {
+		ck_assert_uint_lt(n, 3);
+		ck_assert_uint_eq(p, want[n]);
+		ck_assert_uint_eq(p % 4, 0);
+		ck_assert_uint_eq(pci_cfg_read(&root, 0, 3, 2, p, 1), PCI_CAP_ID_VNDR);
+		p = pci_cfg_read(&root, 0, 3, 2, p + 1, 1);
+		n++;
+	}
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(pci_cfg_read(&root, 0, 3, 2, 0x40, 4), 0x010c4c09);
+	ck_assert_uint_eq(pci_cfg_read(&root, 0, 3, 2, 0x48, 4), 0x09080706);
+	/* the body as given, ID and next pointer read-only even when wmask says otherwise */
+	pci_cfg_write(&root, 0, 3, 2, 0x4c, 4, 0xffffffff);
+	ck_assert_uint_eq(pci_cfg_read(&root, 0, 3, 2, 0x4c, 4), 0xfa055409);
+	pci_cfg_write(&root, 0, 3, 2, 0x40, 4, 0xffffffff);
+	ck_assert_uint_eq(pci_cfg_read(&root, 0, 3, 2, 0x40, 4), 0x010c4c09);
+	/* fill to the end of the 256 bytes exactly, then no more */
+	uint8_t big[168] = {PCI_CAP_ID_VNDR};
+	ck_assert_int_eq(pci_cap_add(d, big, 172, NULL), -ENOSPC);
+	ck_assert_int_eq(pci_cap_add(d, big, 168, NULL), 0x58);
+	ck_assert_int_eq(pci_cap_add(d, big, 2, NULL), -ENOSPC);
+	ck_assert_uint_eq(pci_cfg_read(&root, 0, 3, 2, 0x55, 1), 0x58);
+	ck_assert_uint_eq(pci_cfg_read(&root, 0, 3, 2, 0x59, 1), 0);
+}
+END_TEST
+
+/* INTx: levels reach intx_set, the disable bit holds the line low, status follows the level. */
+static unsigned nlevels;
+static unsigned lv_gsi[16];
+static int lv_level[16];
+
+static void fake_intx(void *arg, unsigned gsi, int level)
+{
+	ck_assert_ptr_eq(arg, &root);
+	if (nlevels < 16) {
+		lv_gsi[nlevels] = gsi;
+		lv_level[nlevels] = level;
+	}
+	nlevels++;
+}
+
+static unsigned status_int(unsigned slot)
+{
+	return pci_cfg_read(&root, 0, slot, 0, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT;
+}
+
+START_TEST(intx_levels_and_disable)
+{
+	root.intx_set = fake_intx;
+	root.irq_arg = &root;
+	nlevels = 0;
+	struct pci_dev *d = root.dev[3][0];
+	unsigned gsi = acpi_pci_intx_gsi(3, 0);
+	ck_assert_uint_eq(d->intx_gsi, gsi);
+	ck_assert_uint_eq(pci_cfg_read(&root, 0, 3, 0, PCI_INTERRUPT_LINE, 1), gsi);
+	ck_assert_uint_eq(root.dev[0][0]->intx_gsi, acpi_pci_intx_gsi(0, 0));
+	pci_intx_set(d, 1);
+	ck_assert_uint_eq(nlevels, 1);
+	ck_assert(lv_gsi[0] == gsi && lv_level[0] == 1);
+	ck_assert_uint_eq(status_int(3), PCI_STATUS_INTERRUPT);
+	ck_assert_uint_eq(pci_cfg_read(&root, 0, 3, 0, PCI_COMMAND, 4) >> 16, PCI_STATUS_INTERRUPT);
+	pci_intx_set(d, 1); /* no change, no call */
+	ck_assert_uint_eq(nlevels, 1);
+	/* disable: the line drops, the status bit stays */
+	pci_cfg_write(&root, 0, 3, 0, PCI_COMMAND, 2, PCI_COMMAND_INTX_DISABLE);
+	ck_assert_uint_eq(nlevels, 2);
+	ck_assert(lv_gsi[1] == gsi && lv_level[1] == 0);
+	ck_assert_uint_eq(status_int(3), PCI_STATUS_INTERRUPT);
+	pci_intx_set(d, 0);
+	ck_assert_uint_eq(status_int(3), 0);
+	pci_intx_set(d, 1);
+	ck_assert_uint_eq(nlevels, 2);
+	/* the status bit is read-only to the guest */
+	pci_cfg_write(&root, 0, 3, 0, PCI_STATUS, 2, 0xffff);
+	ck_assert_uint_eq(status_int(3), PCI_STATUS_INTERRUPT);
+	ck_assert_uint_eq(d->cfg[PCI_STATUS] & PCI_STATUS_INTERRUPT, 0);
+	/* enable again while asserted: the line rises */
+	pci_cfg_write(&root, 0, 3, 0, PCI_COMMAND + 1, 1, 0);
+	ck_assert_uint_eq(nlevels, 3);
+	ck_assert(lv_gsi[2] == gsi && lv_level[2] == 1);
+	/* a byte write to the low command byte leaves INTx alone */
+	pci_cfg_write(&root, 0, 3, 0, PCI_COMMAND, 1, PCI_COMMAND_MEMORY);
+	ck_assert_uint_eq(nlevels, 3);
+	pci_intx_set(d, 0);
+	ck_assert_uint_eq(nlevels, 4);
+	ck_assert_int_eq(lv_level[3], 0);
+	/* release deasserts */
+	pci_intx_set(d, 1);
+	pci_dev_release_irqs(d);
+	ck_assert_uint_eq(nlevels, 6);
+	ck_assert_int_eq(lv_level[5], 0);
+	ck_assert_uint_eq(status_int(3), 0);
+}
+END_TEST
+
+/* Slots 3 and 11 share a GSI: it stays asserted while either drives it. */
+START_TEST(intx_shared_line)
+{
+	root.intx_set = fake_intx;
+	root.irq_arg = &root;
+	nlevels = 0;
+	struct pci_dev *a = root.dev[3][0], *b = pci_dev_add(&root, 11, 0, NULL);
+	ck_assert_uint_eq(a->intx_gsi, b->intx_gsi);
+	pci_intx_set(a, 1);
+	pci_intx_set(b, 1);
+	ck_assert_uint_eq(nlevels, 1);
+	pci_intx_set(a, 0);
+	ck_assert_uint_eq(nlevels, 1);
+	pci_cfg_write(&root, 0, 11, 0, PCI_COMMAND, 2, PCI_COMMAND_INTX_DISABLE);
+	ck_assert_uint_eq(nlevels, 2);
+	ck_assert_int_eq(lv_level[1], 0);
+	pci_intx_set(a, 1);
+	ck_assert_uint_eq(nlevels, 3);
+	pci_cfg_write(&root, 0, 11, 0, PCI_COMMAND, 2, 0);
+	pci_intx_set(a, 0);
+	ck_assert_uint_eq(nlevels, 3);
+	pci_intx_set(b, 0);
+	ck_assert_uint_eq(nlevels, 4);
+	ck_assert_int_eq(lv_level[3], 0);
+	ck_assert_uint_eq(root.intx_count[a->intx_gsi], 0);
+}
+END_TEST
+
+/* A device's cfg_access hook sees accesses first and may take them over. */
+static unsigned hook_calls;
+
+static bool hook(struct pci_dev *dev, unsigned off, unsigned size, uint32_t *val, bool is_write)
+{
+	hook_calls++;
+	if (off != 0x80)
+		return false;
+	if (!is_write)
+		*val = 0x12345678;
+	return true;
+}
+
+START_TEST(cfg_access_hook)
+{
+	static const struct pci_devemu emu = {.name = "hook", .cfg_access = hook};
+	struct pci_dev *d = pci_dev_add(&root, 9, 0, &emu);
+	d->wmask[0x80] = 0xff;
+	hook_calls = 0;
+	ck_assert_uint_eq(pci_cfg_read(&root, 0, 9, 0, 0x80, 4), 0x12345678);
+	pci_cfg_write(&root, 0, 9, 0, 0x80, 4, 0xff);
+	ck_assert_uint_eq(d->cfg[0x80], 0); /* taken by the hook */
+	pci_cfg_write(&root, 0, 9, 0, 0x84, 4, 0xff);
+	ck_assert_uint_eq(pci_cfg_read(&root, 0, 9, 0, 0x0, 4), 0);
+	ck_assert_uint_eq(hook_calls, 4);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("pci");
@@ -297,6 +468,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, read_only_header_bytes);
 	tcase_add_test(tc, status_write_one_to_clear);
 	tcase_add_test(tc, multifunction_each_slot);
+	tcase_add_test(tc, capability_list);
+	tcase_add_test(tc, intx_levels_and_disable);
+	tcase_add_test(tc, intx_shared_line);
+	tcase_add_test(tc, cfg_access_hook);
 	suite_add_tcase(s, tc);
 	return s;
 }
