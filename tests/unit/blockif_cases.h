@@ -286,11 +286,23 @@ START_TEST(direct_io_any_alignment)
 	for (size_t i = 0; i < big + 64; i++)
 		mem[i] = (uint8_t)(i * 13 + 5);
 
+	/* nothing of the image in the page cache to begin with */
+	ck_assert_int_eq(fdatasync(d.fd), 0);
+	ck_assert_int_eq(posix_fadvise(d.fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+
 	/* 1. misaligned memory, aligned offset: bounced, several rounds */
 	ck_assert_int_eq(do_rw(b, BLOCKIF_WRITE, 4096, mem + 1, big), (int)big);
 	memset(back, 0, big + 64);
 	ck_assert_int_eq(do_rw(b, BLOCKIF_READ, 4096, back + 3, big), (int)big);
 	ck_assert_mem_eq(back + 3, mem + 1, big);
+	/* and it really was direct I/O: none of it went through the page cache */
+	void *map = mmap(NULL, 8 * MiB, PROT_READ, MAP_SHARED, d.fd, 0);
+	ck_assert_ptr_ne(map, MAP_FAILED);
+	static unsigned char resident[8 * MiB / 4096];
+	ck_assert_int_eq(mincore(map, 8 * MiB, resident), 0);
+	for (size_t pg = 0; pg < (4096 + big) / 4096; pg++)
+		ck_assert_msg(!(resident[pg] & 1), "page %zu of a direct write is cached", pg);
+	munmap(map, 8 * MiB);
 	/* 2. misaligned offset and length: the page cache */
 	ck_assert_int_eq(do_rw(b, BLOCKIF_WRITE, 5 * MiB + 100, mem + 7, 300), 300);
 	memset(back, 0, 1024);

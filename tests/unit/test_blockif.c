@@ -127,14 +127,144 @@ START_TEST(falls_back_to_threads)
 }
 END_TEST
 
+/* Run a round as an engine would, but move at most cap bytes: a short transfer. */
+static int run_capped(struct blockif *b, const struct blockif_round *rd, size_t cap)
+{
+	static struct iovec tmp[BLOCKIF_MAX_IOV];
+	unsigned n = 0;
+	for (unsigned i = 0; i < rd->niov && cap > 0; i++, n++) {
+		tmp[n] = rd->iov[i];
+		if (tmp[n].iov_len > cap)
+			tmp[n].iov_len = cap;
+		cap -= tmp[n].iov_len;
+	}
+	int fd = rd->fidx ? b->bfd : b->fd;
+	ssize_t r = rd->kind == RK_READV ? preadv(fd, tmp, (int)n, (off_t)rd->off)
+					 : pwritev(fd, tmp, (int)n, (off_t)rd->off);
+	return r < 0 ? -errno : (int)r;
+}
+
+/* Drive r through the shared rounds with every transfer cut to cap bytes; the rounds taken. */
+static unsigned drive(struct blockif *b, struct blockif_req *r, size_t cap)
+{
+	struct blockif_round rd;
+	unsigned rounds = 0;
+	uint64_t total = 0;
+	for (unsigned i = 0; i < r->niov; i++)
+		total += r->iov[i].iov_len;
+	r->priv = (struct blockif_req_priv){.total = total};
+	do {
+		ck_assert_int_eq(blockif_round_prepare(b, r, &rd), 0);
+		ck_assert_uint_eq(rd.off, r->offset + r->priv.done);
+		rounds++;
+	} while (blockif_round_done(b, r, run_capped(b, &rd, cap)));
+	ck_assert_int_eq(r->priv.res, (int)total);
+	ck_assert_ptr_null(r->priv.bounce);
+	return rounds;
+}
+
+/*
+ * Short transfers continue where they stopped, also inside an iovec and
+ * through the bounce buffer (_i = 1: nocache, cut at a block multiple).
+ */
+START_TEST(short_transfers_continue)
+{
+	if (_i == 1 && !direct_io_here())
+		return;
+	loop_new();
+	struct disk d;
+	disk_new(&d, DISK_FILE, MiB);
+	struct blockif *b = bopen(d.path, false, _i == 1, 0);
+	const size_t cap = _i == 1 ? 12288 : 7001;
+	static uint8_t w[3][20000], r[2][30000];
+	for (unsigned k = 0; k < 3; k++)
+		for (size_t i = 0; i < sizeof(w[k]); i++)
+			w[k][i] = (uint8_t)(k * 77 + i * 5);
+	struct io io;
+	io_init(&io, BLOCKIF_WRITE, 65536);
+	io_buf(&io, w[0] + 1, 19999); /* misaligned: bounced under nocache */
+	io_buf(&io, w[1], 20000);
+	io_buf(&io, w[2], 20000);
+	ck_assert_uint_eq(io.req.niov, 3);
+	ck_assert_uint_ge(drive(b, &io.req, cap), 60000 / cap);
+	io_init(&io, BLOCKIF_READ, 65536);
+	io_buf(&io, r[0] + 1, 29999);
+	io_buf(&io, r[1], 30000 - 1);
+	io_buf(&io, r[1] + 29999, 1);
+	ck_assert_uint_ge(drive(b, &io.req, cap), 60000 / cap);
+	uint8_t *flat = malloc(60000);
+	memcpy(flat, w[0] + 1, 19999);
+	memcpy(flat + 19999, w[1], 20000);
+	memcpy(flat + 39999, w[2], 20000);
+	ck_assert_mem_eq(r[0] + 1, flat, 29999);
+	ck_assert_mem_eq(r[1], flat + 29999, 30000);
+	uint8_t *all = disk_read_all(&d);
+	ck_assert_mem_eq(all + 65536, flat, 59999);
+	ck_assert(is_pattern(all, 0, 65536));
+	free(all);
+	free(flat);
+	blockif_close(b);
+	disk_free(&d);
+	loop_free();
+}
+END_TEST
+
+/* nocache: which way a request goes, before any I/O (white box). */
+START_TEST(nocache_routing)
+{
+	if (!direct_io_here())
+		return;
+	loop_new();
+	struct disk d;
+	disk_new(&d, DISK_FILE, MiB);
+	struct blockif *b = bopen(d.path, false, true, 0);
+	ck_assert_uint_le(b->off_align, 4096);
+	ck_assert_uint_le(b->mem_align, 4096);
+	uint8_t *buf;
+	ck_assert_int_eq(posix_memalign((void **)&buf, 4096, 3 * 4096), 0);
+	static const struct {
+		uint64_t off;
+		size_t skew, len;
+		int fidx;
+		bool bounced;
+	} cases[] = {
+	    {4096, 0, 8192, 0, false},	   /* aligned: straight to the O_DIRECT descriptor */
+	    {4096, 1, 8192, 0, true},	   /* misaligned buffer: bounced */
+	    {4096 + 1, 0, 8192, 1, false}, /* misaligned offset: the page cache */
+	    {4096, 0, 8191, 1, false},	   /* misaligned length: the page cache */
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (int op = BLOCKIF_READ; op <= BLOCKIF_WRITE; op++) {
+			struct io io;
+			struct blockif_round rd;
+			io_init(&io, (enum blockif_op)op, cases[i].off);
+			io_buf(&io, buf + cases[i].skew, cases[i].len);
+			io.req.priv = (struct blockif_req_priv){.total = cases[i].len};
+			ck_assert_int_eq(blockif_round_prepare(b, &io.req, &rd), 0);
+			ck_assert_msg(rd.fidx == cases[i].fidx &&
+					  io.req.priv.bounced == cases[i].bounced,
+				      "case %u op %d: fidx %d bounced %d", i, op, rd.fidx,
+				      io.req.priv.bounced);
+			blockif_req_drop(&io.req);
+		}
+	}
+	free(buf);
+	blockif_close(b);
+	disk_free(&d);
+	loop_free();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("blockif");
 	suite_add_tcase(s, blockif_cases());
-	TCase *tc = tcase_create("io_uring only");
+	TCase *tc = tcase_create("white box");
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, falls_back_to_threads, 0, 2);
 	tcase_add_test(tc, ring_is_restricted);
+	tcase_add_loop_test(tc, short_transfers_continue, 0, 2);
+	tcase_add_test(tc, nocache_routing);
 	suite_add_tcase(s, tc);
 	return s;
 }

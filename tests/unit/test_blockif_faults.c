@@ -239,10 +239,17 @@ START_TEST(flush_reports_write_back_errors)
 	ck_assert_int_eq(do_rw(b, BLOCKIF_WRITE, 0, buf, 4 * MiB), (int)(4 * MiB));
 	int res = do_range(b, BLOCKIF_FLUSH, 0, 0);
 	ck_assert_msg(res == -EIO || res == -ENOSPC, "flush after failed write-back: %d", res);
+	/* a durable write (RWF_DSYNC) does not wait for a flush to fail */
+	struct io io;
+	io_init(&io, BLOCKIF_WRITE, 8 * MiB);
+	io_buf(&io, buf, MiB);
+	io.req.dsync = true;
+	res = do_io(b, &io);
+	ck_assert_msg(res == -EIO || res == -ENOSPC, "durable write to a full device: %d", res);
 	blockif_close(b);
 
 	b = bopen(dev, false, true, 0);
-	res = do_rw(b, BLOCKIF_WRITE, 8 * MiB, buf, MiB);
+	res = do_rw(b, BLOCKIF_WRITE, 12 * MiB, buf, MiB);
 	ck_assert_msg(res == -EIO || res == -ENOSPC, "direct write to a full device: %d", res);
 	blockif_close(b);
 	close(lfd);
