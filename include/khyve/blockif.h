@@ -113,14 +113,17 @@ bool blockif_uses_io_uring(const struct blockif *b);
 
 /*
  * Queue r; nothing is submitted until blockif_submit(). 0: done() will be
- * called (r, its iovecs and buffers must stay valid until then). Otherwise
- * done() is never called and nothing was touched:
+ * called (r, its iovecs and buffers must stay valid, and r must not be
+ * queued again, until then). Otherwise done() is never called and nothing
+ * was touched:
  *   -EAGAIN      depth requests are in flight
  *   -EROFS       WRITE, DISCARD or WRITE_ZEROES on a read-only image
  *   -EINVAL      unknown op; range past the end of the image or overflowing;
  *                more than BLOCKIF_MAX_IOV iovecs or BLOCKIF_MAX_BYTES bytes;
  *                DISCARD/WRITE_ZEROES of length 0
  *   -EOPNOTSUPP  DISCARD/WRITE_ZEROES the image cannot do
+ * On a block device DISCARD and WRITE_ZEROES need offset and length in
+ * logical sectors; the device refuses others (done() gets -EINVAL).
  */
 int blockif_queue(struct blockif *b, struct blockif_req *r);
 /* Submit everything queued: one io_uring_enter, or one hand-over to the pool. 0 or -errno. */
