@@ -4,20 +4,21 @@
  * model such as virtio-blk. Requests are queued, submitted in batches and
  * completed by a callback on the event-loop thread.
  *
- * Engines: io_uring (a restricted ring: only the opcodes below, only the
- * registered image file, completions signalled through an eventfd watched by
- * the event loop), or a pool of threads doing preadv/pwritev/fdatasync/
- * fallocate when io_uring cannot be set up (ENOSYS, EPERM from
- * kernel.io_uring_disabled or seccomp, restrictions unsupported) or when
+ * Engines: io_uring (a restricted ring: READV, WRITEV, FSYNC and FALLOCATE
+ * only, on the registered image only; completions signalled through an
+ * eventfd watched by the event loop), or a pool of threads doing preadv/
+ * pwritev2/fdatasync/fallocate when io_uring cannot be set up (ENOSYS, EPERM
+ * from kernel.io_uring_disabled or seccomp, restrictions unsupported) or when
  * force_threads asks for it. Both complete through the same path. Discard on
  * a block device (BLKDISCARD) always runs on a pool thread.
  *
- * Threads: blockif_open and blockif_close on any thread while the loop is
- * not running them; every other function, and every done() callback, on the
- * event-loop thread. blockif_cancel_all is loop-thread only for a reason: a
- * done() that takes the device's lock could be on its way on the loop thread
- * while another thread, holding that lock, cancels; only the device can
- * settle that race (see virtio_io_end() in the virtio core).
+ * Threads: blockif_open and blockif_close on the loop thread, or on any
+ * thread while the loop is not running; every other function, and every
+ * done() callback, on the loop thread. blockif_cancel_all is loop-thread
+ * only for a reason: a done() that takes the device's lock may be on its way
+ * on the loop thread while another thread, holding that lock, cancels; only
+ * the device can settle that race (count what is in flight, drop late
+ * completions under its own lock).
  *
  * Durability (virtio 1.x section 5.2.6.1; BAD-INPUTS B4): a FLUSH completes
  * only after an fdatasync that was started after the FLUSH was queued, so it
@@ -102,7 +103,7 @@ struct blockif_opts {
  */
 int blockif_open(struct blockif **out, struct evloop *loop, const struct blockif_opts *o, char *err,
 		 size_t errlen);
-/* Cancel everything (as blockif_cancel_all) and free. Before evloop_free(loop). */
+/* Cancel everything (as blockif_cancel_all) and free; not from done(), before evloop_free(). */
 void blockif_close(struct blockif *b);
 
 uint64_t blockif_size(const struct blockif *b);		  /* bytes, fixed at open */

@@ -96,7 +96,7 @@ static void *worker(void *arg)
 		p->busy--;
 		blockif_list_add(&p->done, r);
 		pthread_cond_broadcast(&p->idle_cv);
-		/* Under the lock: blockif_pool_cancel() cannot have closed anything yet. */
+		/* The eventfd outlives the workers: blockif_close() joins them first. */
 		blockif_kick(p->b);
 	}
 	pthread_mutex_unlock(&p->mu);
