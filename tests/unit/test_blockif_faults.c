@@ -4,12 +4,11 @@
  * (loop index 0: io_uring, 1: threads): a full file system (ENOSPC), a loop
  * block device with 4096-byte sectors (size, sector size, BLKDISCARD, zeroing,
  * O_DIRECT), and a flush whose write-back fails (BAD-INPUTS B4, F1). These
- * need root: a private mount namespace for a small tmpfs, and loop devices
- * (auto-cleared: they go away with the test process). Exits 77 without them.
+ * need root: a small tmpfs mounted nowhere, and loop devices (auto-cleared:
+ * they go away with the test process). Exits 77 without root.
  */
 #include <linux/loop.h>
 #include <liburing.h>
-#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 
@@ -17,42 +16,32 @@
 
 #define MiB (1024u * 1024u)
 
-static char mnt[64];
-
-/* A tmpfs of size bytes at mnt, seen by this process only; false (said) if not allowed. */
-static bool private_tmpfs(size_t size)
+/*
+ * A sparse file of size bytes on a new tmpfs of fs_size bytes; -1 (said) if
+ * not allowed here. The tmpfs is mounted nowhere (fsmount without
+ * move_mount): it goes away with the last descriptor, nothing to clean up.
+ */
+static int tmpfs_file(size_t fs_size, uint64_t size, char *path, size_t len)
 {
-	char opts[64];
-	snprintf(opts, sizeof(opts), "size=%zu,mode=0700", size);
-	snprintf(mnt, sizeof(mnt), "/tmp/blockif-mnt-XXXXXX");
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    mkdtemp(mnt) == NULL) {
-		fprintf(stderr, "blockif: no private mount namespace (%s): case not run\n",
+	char opt[32];
+	snprintf(opt, sizeof(opt), "%zu", fs_size);
+	int fs = fsopen("tmpfs", FSOPEN_CLOEXEC), mnt = -1, fd = -1;
+	if (fs >= 0 && fsconfig(fs, FSCONFIG_SET_STRING, "size", opt, 0) == 0 &&
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+		mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+	if (mnt >= 0)
+		fd = openat(mnt, "disk.img", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fprintf(stderr, "blockif: no tmpfs of my own (%s): case not run\n",
 			strerror(errno));
-		return false;
-	}
-	if (mount("tmpfs", mnt, "tmpfs", 0, opts) < 0) {
-		fprintf(stderr, "blockif: cannot mount a tmpfs (%s): case not run\n",
-			strerror(errno));
-		rmdir(mnt);
-		return false;
-	}
-	return true;
-}
-
-static void private_tmpfs_done(void)
-{
-	umount2(mnt, MNT_DETACH);
-	rmdir(mnt);
-}
-
-/* A sparse file of size bytes in the private tmpfs. */
-static int tmpfs_file(char *path, size_t len, uint64_t size)
-{
-	snprintf(path, len, "%s/disk.img", mnt);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	ck_assert_int_ge(fd, 0);
+	if (fs >= 0)
+		close(fs);
+	if (mnt >= 0)
+		close(mnt);
+	if (fd < 0)
+		return -1;
 	ck_assert_int_eq(ftruncate(fd, (off_t)size), 0);
+	snprintf(path, len, "/proc/self/fd/%d", fd);
 	return fd;
 }
 
@@ -107,11 +96,11 @@ static bool engine(int i)
 /* F1: a full file system fails the write with ENOSPC; the image does not grow; space comes back. */
 START_TEST(enospc)
 {
-	if (!engine(_i) || !private_tmpfs(256 * 1024))
+	char path[64];
+	int fd;
+	if (!engine(_i) || (fd = tmpfs_file(256 * 1024, 4 * MiB, path, sizeof(path))) < 0)
 		return;
 	loop_new();
-	char path[96];
-	int fd = tmpfs_file(path, sizeof(path), 4 * MiB);
 	struct blockif *b = bopen(path, false, false, 0);
 	uint8_t *buf = malloc(MiB);
 	memset(buf, 0x11, MiB);
@@ -135,7 +124,6 @@ START_TEST(enospc)
 	ck_assert_int_eq(st.st_size, 4 * MiB);
 	free(buf);
 	close(fd);
-	private_tmpfs_done();
 	loop_free();
 }
 END_TEST
@@ -221,18 +209,16 @@ END_TEST
  */
 START_TEST(flush_reports_write_back_errors)
 {
-	if (!engine(_i) || !private_tmpfs(MiB))
+	char path[64], dev[32];
+	int fd;
+	if (!engine(_i) || (fd = tmpfs_file(MiB, 16 * MiB, path, sizeof(path))) < 0)
 		return;
-	loop_new();
-	char path[96], dev[32];
-	int fd = tmpfs_file(path, sizeof(path), 16 * MiB);
 	int lfd = loop_attach(fd, 512, dev, sizeof(dev));
 	if (lfd < 0) {
 		close(fd);
-		private_tmpfs_done();
-		loop_free();
 		return;
 	}
+	loop_new();
 	struct blockif *b = bopen(dev, false, false, 0);
 	uint8_t *buf = malloc(4 * MiB);
 	memset(buf, 0x22, 4 * MiB);
@@ -255,7 +241,6 @@ START_TEST(flush_reports_write_back_errors)
 	close(lfd);
 	free(buf);
 	close(fd);
-	private_tmpfs_done();
 	loop_free();
 }
 END_TEST
@@ -275,8 +260,8 @@ static Suite *suite(void)
 int main(void)
 {
 	if (geteuid() != 0) {
-		fprintf(stderr, "blockif_faults: needs root (mount namespaces, loop devices): "
-				"skipped\n");
+		fprintf(stderr,
+			"blockif_faults: needs root (tmpfs mounts, loop devices): skipped\n");
 		return 77;
 	}
 	SRunner *sr = srunner_create(suite());
