@@ -452,6 +452,11 @@ int blockif_queue(struct blockif *b, struct blockif_req *r)
 	return 0;
 }
 
+/*
+ * SQEs are filled here rather than in blockif_queue: a request cancelled
+ * before its submission then never reaches the ring, and one io_uring_enter
+ * still sends the whole batch.
+ */
 int blockif_submit(struct blockif *b)
 {
 	if (!b->uring) {
