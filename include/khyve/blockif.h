@@ -89,7 +89,7 @@ struct blockif_req {
 struct blockif_opts {
 	const char *path;
 	bool ro;	    /* O_RDONLY; WRITE, DISCARD, WRITE_ZEROES fail with -EROFS */
-	bool nocache;	    /* O_DIRECT; unaligned requests are bounced */
+	bool nocache;	    /* O_DIRECT; see blockif.c for unaligned requests */
 	bool sync;	    /* O_SYNC */
 	bool force_threads; /* skip io_uring */
 	unsigned depth;	    /* requests in flight at most; 0: BLOCKIF_DEPTH_DEFAULT */
