@@ -36,6 +36,7 @@
 #define MSR_KERNEL_GS_BASE 0xc0000102
 #define BP_VECTOR 3
 #define DB_VECTOR 1
+#define DR6_BS (1u << 14) /* single step */
 
 struct gdb_server {
 	struct vm *vm;
@@ -50,6 +51,7 @@ struct gdb_server {
 	int ev_cpu;	      /* the vCPU whose debug exit stops the others, or -1 */
 	enum gdb_stop_reason ev_reason;
 	uint32_t *debug;   /* KVM_GUESTDBG_* flags in force, per vCPU */
+	uint64_t dr[8];	   /* the debug registers that go with them (hardware breakpoints) */
 	bool *stepping;	   /* single-stepping, per vCPU */
 	uint32_t dbg_caps; /* KVM_CAP_SET_GUEST_DEBUG2 */
 	struct gdb_stub stub;
@@ -120,7 +122,7 @@ static bool stop_all(struct gdb_server *g)
 
 static void set_debug(struct gdb_server *g, unsigned i, uint32_t ctl)
 {
-	if (g->debug[i] != ctl && kvm_vcpu_set_guest_debug(&g->vm->vcpu[i].kfd, ctl) == 0)
+	if (kvm_vcpu_set_guest_debug(&g->vm->vcpu[i].kfd, ctl, g->dr) == 0)
 		g->debug[i] = ctl;
 }
 
@@ -136,13 +138,21 @@ static void set_running(struct gdb_server *g, bool running)
 static void resume(struct gdb_server *g)
 {
 	struct vm *vm = g->vm;
+	/* DR0-DR3 hold the addresses; DR7 enables each (G bit) as an execution breakpoint. */
+	memset(g->dr, 0, sizeof(g->dr));
+	for (unsigned i = 0; i < g->stub.nhwbp; i++) {
+		g->dr[i] = g->stub.hwbp[i];
+		g->dr[7] |= 2ull << (2 * i);
+	}
 	for (unsigned i = 0; i < vm->ncpus; i++) {
 		bool step = g->stub.action[i] == GDB_ACT_STEP;
 		uint32_t ctl = 0;
-		if (g->stub.nbp || step)
+		if (g->stub.nbp || g->stub.nhwbp || step)
 			ctl = KVM_GUESTDBG_ENABLE;
 		if (g->stub.nbp)
 			ctl |= KVM_GUESTDBG_USE_SW_BP; /* int3 exits to us instead of the guest */
+		if (g->stub.nhwbp)
+			ctl |= KVM_GUESTDBG_USE_HW_BP;
 		if (step) /* with interrupts held off, a step does not land in a handler */
 			ctl |= KVM_GUESTDBG_SINGLESTEP | (g->dbg_caps & KVM_GUESTDBG_BLOCKIRQ);
 		set_debug(g, i, ctl);
@@ -166,6 +176,7 @@ static void release_all(struct gdb_server *g)
 	if (!stop_all(g))
 		return;
 	gdb_stub_clear_breakpoints(&g->stub);
+	memset(g->dr, 0, sizeof(g->dr));
 	for (unsigned i = 0; i < g->vm->ncpus; i++) {
 		set_debug(g, i, 0);
 		g->stepping[i] = false;
@@ -183,14 +194,23 @@ enum exit_result gdb_server_debug_exit(void *arg, unsigned cpu, struct kvm_run *
 	if (run->debug.arch.exception == BP_VECTOR) {
 		if (!gdb_stub_breakpoint_at(&g->stub, cpu, run->debug.arch.pc)) {
 			/* The guest's own int3 (kprobes, code patching): deliver it as #BP. */
-			kvm_vcpu_set_guest_debug(&v->kfd, g->debug[cpu] | KVM_GUESTDBG_INJECT_BP);
+			kvm_vcpu_set_guest_debug(&v->kfd, g->debug[cpu] | KVM_GUESTDBG_INJECT_BP,
+						 g->dr);
 			return EXIT_CONTINUE;
 		}
 		why = GDB_STOP_SWBREAK;
-	} else if (run->debug.arch.exception == DB_VECTOR && g->stepping[cpu]) {
-		why = GDB_STOP_STEP;
+	} else if (run->debug.arch.exception == DB_VECTOR) {
+		uint64_t dr6 = run->debug.arch.dr6;
+		if (g->stepping[cpu] && (dr6 & DR6_BS))
+			why = GDB_STOP_STEP;
+		else if ((dr6 & 0xf) && g->stub.nhwbp) /* B0-B3: a debug register matched */
+			why = GDB_STOP_HWBREAK;
+		else if (g->stepping[cpu])
+			why = GDB_STOP_STEP;
+		else
+			return EXIT_CONTINUE; /* nothing we asked for */
 	} else {
-		return EXIT_CONTINUE; /* nothing we asked for */
+		return EXIT_CONTINUE;
 	}
 	/*
 	 * Park here. The first vCPU to report wins; another that hit a

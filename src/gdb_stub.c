@@ -335,6 +335,24 @@ static enum gdb_result write_memory(struct gdb_stub *s, const char *p, const cha
 
 /* ---- breakpoints ------------------------------------------------------------------------- */
 
+/* Z1/z1: an instruction breakpoint in a debug register, by guest-virtual address. */
+static enum gdb_result hw_breakpoint(struct gdb_stub *s, bool insert, uint64_t addr)
+{
+	for (unsigned i = 0; i < s->nhwbp; i++) {
+		if (s->hwbp[i] != addr)
+			continue;
+		if (!insert)
+			s->hwbp[i] = s->hwbp[--s->nhwbp];
+		return reply_str(s, "OK");
+	}
+	if (!insert)
+		return reply_str(s, "OK");
+	if (s->nhwbp == GDB_MAX_HW_BREAKPOINTS)
+		return reply_err(s, ENOSPC);
+	s->hwbp[s->nhwbp++] = addr;
+	return reply_str(s, "OK");
+}
+
 static enum gdb_result breakpoint(struct gdb_stub *s, bool insert, const char *p, const char *end)
 {
 	uint64_t type, addr, kind;
@@ -342,10 +360,12 @@ static enum gdb_result breakpoint(struct gdb_stub *s, bool insert, const char *p
 	    parse_hex(&p, end, &addr) < 0 || p == end || *p++ != ',' ||
 	    parse_hex(&p, end, &kind) < 0)
 		return reply_err(s, EINVAL);
-	if (type != 0 || p != end) /* hardware/watchpoints, conditions: not supported */
+	if (type > 1 || p != end) /* watchpoints, conditions: not supported */
 		return reply_str(s, "");
 	if (kind != 1)
 		return reply_err(s, EINVAL);
+	if (type == 1)
+		return hw_breakpoint(s, insert, addr);
 	if (!insert) {
 		for (unsigned i = 0; i < s->nbp; i++) {
 			if (s->bp[i].gva != addr)
@@ -376,6 +396,7 @@ static enum gdb_result breakpoint(struct gdb_stub *s, bool insert, const char *p
 
 void gdb_stub_clear_breakpoints(struct gdb_stub *s)
 {
+	s->nhwbp = 0;
 	while (s->nbp > 0) {
 		struct gdb_breakpoint *b = &s->bp[--s->nbp];
 		uint8_t *host = gmem_ptr(s->mem, b->gpa, 1);
@@ -497,8 +518,9 @@ static enum gdb_result query(struct gdb_stub *s, const char *p, const char *end)
 	if (prefix(p, len, "qSupported")) {
 		/* gdb's features; the one that matters here is swbreak+. */
 		s->swbreak = memmem(p, len, "swbreak+", 8) != NULL;
+		s->hwbreak = memmem(p, len, "hwbreak+", 8) != NULL;
 		putf(&r, "PacketSize=%llx", GDB_PACKET_MAX);
-		puts_(&r, ";qXfer:features:read+;swbreak+");
+		puts_(&r, ";qXfer:features:read+;swbreak+;hwbreak+");
 	} else if (prefix(p, len, "qXfer:features:read:")) {
 		return xfer_features(s, p + 20, end);
 	} else if (len == 9 && prefix(p, len, "qAttached")) {
@@ -630,6 +652,8 @@ static enum gdb_result stop_reply(struct gdb_stub *s)
 	putf(&r, "thread:%llx;", s->stop_cpu + 1);
 	if (s->stop_reason == GDB_STOP_SWBREAK && s->swbreak)
 		puts_(&r, "swbreak:;");
+	if (s->stop_reason == GDB_STOP_HWBREAK && s->hwbreak)
+		puts_(&r, "hwbreak:;");
 	send_reply(s, &r);
 	return GDB_REPLY;
 }
@@ -706,7 +730,7 @@ void gdb_stub_reset(struct gdb_stub *s)
 {
 	gdb_rx_init(&s->rx);
 	s->cur_g = s->cur_c = 0;
-	s->swbreak = false;
+	s->swbreak = s->hwbreak = false;
 	s->stop_cpu = 0;
 	s->stop_reason = GDB_STOP_SIGNAL;
 	s->reply_len = 0;

@@ -239,9 +239,11 @@ int kvm_vcpu_translate(struct kvm_vcpu_fd *v, uint64_t gva, uint64_t *gpa)
 	return 0;
 }
 
-int kvm_vcpu_set_guest_debug(struct kvm_vcpu_fd *v, uint32_t control)
+int kvm_vcpu_set_guest_debug(struct kvm_vcpu_fd *v, uint32_t control, const uint64_t *debugreg)
 {
 	struct kvm_guest_debug d = {.control = control};
+	if (debugreg)
+		memcpy(d.arch.debugreg, debugreg, sizeof(d.arch.debugreg));
 	int rc = xioctl(v->fd, KVM_SET_GUEST_DEBUG, &d);
 	return rc < 0 ? rc : 0;
 }

@@ -24,6 +24,7 @@
 /* Bytes of guest memory one 'm' reply carries at most (two hex digits each). */
 #define GDB_MEM_MAX (GDB_REPLY_MAX / 2 - 16)
 #define GDB_MAX_BREAKPOINTS 64
+#define GDB_MAX_HW_BREAKPOINTS 4 /* DR0-DR3 */
 #define GDB_SIGTRAP 5
 
 /* ---- framing ---- */
@@ -61,7 +62,7 @@ struct gdb_target_ops {
 };
 
 enum gdb_action { GDB_ACT_STOP = 0, GDB_ACT_CONT, GDB_ACT_STEP };
-enum gdb_stop_reason { GDB_STOP_SIGNAL, GDB_STOP_SWBREAK, GDB_STOP_STEP };
+enum gdb_stop_reason { GDB_STOP_SIGNAL, GDB_STOP_SWBREAK, GDB_STOP_HWBREAK, GDB_STOP_STEP };
 
 /* What the server does after a packet. */
 enum gdb_result {
@@ -83,10 +84,13 @@ struct gdb_stub {
 	unsigned ncpus;
 	unsigned cur_g, cur_c; /* Hg (registers, memory) and Hc (step) vCPU indexes */
 	bool swbreak;	       /* gdb takes "swbreak" stop reasons (no PC adjustment) */
+	bool hwbreak;	       /* and "hwbreak" ones */
 	unsigned stop_cpu;
 	enum gdb_stop_reason stop_reason;
 	struct gdb_breakpoint bp[GDB_MAX_BREAKPOINTS];
 	unsigned nbp;
+	uint64_t hwbp[GDB_MAX_HW_BREAKPOINTS]; /* instruction breakpoints by debug register */
+	unsigned nhwbp;
 	uint8_t *action; /* enum gdb_action per vCPU, after GDB_RESUME */
 	struct gdb_rx rx;
 	char reply[2 * GDB_REPLY_MAX + 8]; /* framed */

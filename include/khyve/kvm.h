@@ -73,8 +73,11 @@ int kvm_vcpu_get_fpu(struct kvm_vcpu_fd *v, struct kvm_fpu *f);
 int kvm_vcpu_get_msr(struct kvm_vcpu_fd *v, uint32_t index, uint64_t *value);
 /* Guest-virtual → guest-physical with v's paging (KVM_TRANSLATE); -EFAULT when unmapped. */
 int kvm_vcpu_translate(struct kvm_vcpu_fd *v, uint64_t gva, uint64_t *gpa);
-/* KVM_SET_GUEST_DEBUG: KVM_GUESTDBG_* flags (single-step, #BP exits, #BP injection). */
-int kvm_vcpu_set_guest_debug(struct kvm_vcpu_fd *v, uint32_t control);
+/*
+ * KVM_SET_GUEST_DEBUG: KVM_GUESTDBG_* flags (single-step, #BP exits, #BP injection) and,
+ * with KVM_GUESTDBG_USE_HW_BP, debugreg[0-3] and [7] (NULL: none).
+ */
+int kvm_vcpu_set_guest_debug(struct kvm_vcpu_fd *v, uint32_t control, const uint64_t *debugreg);
 /* The KVM_GUESTDBG_* flags this KVM takes, where it says (KVM_CAP_SET_GUEST_DEBUG2); else 0. */
 uint32_t kvm_guest_debug_caps(struct kvm *kvm);
 int kvm_vcpu_set_mp_state(struct kvm_vcpu_fd *v, uint32_t state);

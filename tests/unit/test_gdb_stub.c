@@ -454,7 +454,6 @@ START_TEST(breakpoints)
 	ck_assert_str_eq(cmd("Z0,20000,1"), "E0e");
 	/* other kinds and types; conditions */
 	ck_assert_str_eq(cmd("Z0,300,2"), "E16");
-	ck_assert_str_eq(cmd("Z1,300,1"), "");
 	ck_assert_str_eq(cmd("Z2,300,4"), "");
 	ck_assert_str_eq(cmd("Z0,300,1;X1,0"), "");
 	ck_assert_str_eq(cmd("Z0,300"), "E16");
@@ -480,6 +479,39 @@ START_TEST(breakpoints)
 }
 END_TEST
 
+START_TEST(hardware_breakpoints)
+{
+	/* Z1 fills a debug register's slot and writes nothing to memory */
+	ck_assert_str_eq(cmd("Z1,ffffffff81000000,1"), "OK");
+	ck_assert_uint_eq(st.nhwbp, 1);
+	ck_assert_uint_eq(st.hwbp[0], 0xffffffff81000000ull);
+	ck_assert_str_eq(cmd("Z1,ffffffff81000000,1"), "OK"); /* again: no second slot */
+	ck_assert_uint_eq(st.nhwbp, 1);
+	ck_assert_str_eq(cmd("Z1,300,1"), "OK");
+	ck_assert_uint_eq(*mem(0x300), 0x00);
+	ck_assert_str_eq(cmd("Z1,301,1"), "OK");
+	ck_assert_str_eq(cmd("Z1,302,1"), "OK");
+	ck_assert_str_eq(cmd("Z1,303,1"), "E1c"); /* four debug registers */
+	ck_assert_str_eq(cmd("Z1,303,2"), "E16");
+	ck_assert_str_eq(cmd("z1,300,1"), "OK");
+	ck_assert_uint_eq(st.nhwbp, 3);
+	ck_assert_str_eq(cmd("z1,300,1"), "OK");
+	ck_assert_uint_eq(st.nhwbp, 3);
+	for (unsigned i = 0; i < st.nhwbp; i++)
+		ck_assert_uint_ne(st.hwbp[i], 0x300);
+	ck_assert_str_eq(cmd("Z1,303,1"), "OK");
+	/* an unmapped address is fine: the CPU compares linear addresses */
+	ck_assert_str_eq(cmd("z1,303,1"), "OK");
+	ck_assert_str_eq(cmd("Z1,8000,1"), "OK");
+	/* detaching clears them with the others */
+	ck_assert_int_eq(gdb_stub_handle(&st, (const uint8_t *)"D", 1), GDB_DETACH);
+	ck_assert_uint_eq(st.nhwbp, 0);
+	/* watchpoints are not offered */
+	ck_assert_str_eq(cmd("Z2,300,4"), "");
+	ck_assert_str_eq(cmd("Z4,300,4"), "");
+}
+END_TEST
+
 /* ---- queries, threads, stops ---- */
 
 START_TEST(queries)
@@ -488,7 +520,9 @@ START_TEST(queries)
 	ck_assert_ptr_nonnull(strstr(r, "PacketSize=1000"));
 	ck_assert_ptr_nonnull(strstr(r, "qXfer:features:read+"));
 	ck_assert_ptr_nonnull(strstr(r, "swbreak+"));
+	ck_assert_ptr_nonnull(strstr(r, "hwbreak+"));
 	ck_assert(st.swbreak);
+	ck_assert(st.hwbreak);
 	ck_assert_str_eq(cmd("qAttached"), "1");
 	ck_assert_str_eq(cmd("qC"), "QC1");
 	ck_assert_str_eq(cmd("qfThreadInfo"), "m1,2");
@@ -568,6 +602,11 @@ START_TEST(stop_replies)
 	ck_assert_str_eq(cmd("?"), "T05thread:2;swbreak:;");
 	gdb_stub_stop(&st, 0, GDB_STOP_STEP);
 	ck_assert_str_eq(reply(), "T05thread:1;");
+	gdb_stub_stop(&st, 0, GDB_STOP_HWBREAK);
+	ck_assert_str_eq(reply(), "T05thread:1;"); /* gdb did not say hwbreak+ */
+	cmd("qSupported:swbreak+;hwbreak+");
+	gdb_stub_stop(&st, 1, GDB_STOP_HWBREAK);
+	ck_assert_str_eq(reply(), "T05thread:2;hwbreak:;");
 	/* without swbreak+ from gdb, no stop reason it would not know */
 	cmd("qSupported:hwbreak+");
 	gdb_stub_stop(&st, 0, GDB_STOP_SWBREAK);
@@ -654,6 +693,7 @@ static Suite *gdb_stub_suite(void)
 	tcase_add_test(tc, read_memory);
 	tcase_add_test(tc, write_memory);
 	tcase_add_test(tc, breakpoints);
+	tcase_add_test(tc, hardware_breakpoints);
 	tcase_add_test(tc, queries);
 	tcase_add_test(tc, target_xml);
 	tcase_add_test(tc, stop_replies);

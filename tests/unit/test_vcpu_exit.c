@@ -99,7 +99,7 @@ START_TEST(memory_io)
 	ck_assert_uint_eq(last_mmio_off, 0x10);
 	ck_assert_mem_eq(run->mmio.data, "\x11\x22\x33\x44", 4);
 	run->mmio.phys_addr = 0xfee00000; /* unclaimed */
-	run->mmio.len = 200;		  /* a bogus length is clamped to the data array */
+	run->mmio.len = 200;              /* a bogus length is clamped to the data array */
 	ck_assert_int_eq(handle(&code, msg), EXIT_CONTINUE);
 	env.strictio = true;
 	ck_assert_int_eq(handle(&code, msg), EXIT_STOP);
@@ -228,7 +228,7 @@ START_TEST(topology_apic_ids)
 	struct kvm_cpuid2 *c = vcpu_build_cpuid_topo(in, 5, &t, true);
 	ck_assert_uint_eq(c->entries[0].ebx >> 24, 5);
 	ck_assert_uint_eq((c->entries[0].ebx >> 16) & 0xff, 4); /* 2 cores x 2 threads */
-	ck_assert_uint_eq(c->entries[1].eax, 1);		/* thread bits */
+	ck_assert_uint_eq(c->entries[1].eax, 1);		    /* thread bits */
 	ck_assert_uint_eq(c->entries[1].ebx, 2);
 	ck_assert_uint_eq(c->entries[2].eax, 2); /* thread + core bits: socket = id >> 2 */
 	ck_assert_uint_eq(c->entries[2].ebx, 4);
@@ -419,7 +419,7 @@ START_TEST(cpuid_single_and_levels)
 	struct kvm_cpuid2 *in = topo_input();
 	struct kvm_cpuid2 *c = vcpu_build_cpuid(in, 0, 1, true);
 	ck_assert_uint_eq(c->nent, 6);
-	ck_assert_uint_eq(c->entries[0].ebx, 0x00010800);     /* APIC 0, 1 logical, CLFLUSH kept */
+	ck_assert_uint_eq(c->entries[0].ebx, 0x00010800); /* APIC 0, 1 logical, CLFLUSH kept */
 	ck_assert_uint_eq(c->entries[0].edx & (1u << 28), 0); /* no HTT with one CPU */
 	ck_assert_uint_eq(c->entries[1].eax, 0);
 	ck_assert_uint_eq(c->entries[1].ebx, 1);
@@ -430,7 +430,7 @@ START_TEST(cpuid_single_and_levels)
 	ck_assert_uint_eq(c->entries[3].eax, 0); /* level 2: invalid, ends the walk */
 	ck_assert_uint_eq(c->entries[3].ebx, 0);
 	ck_assert_uint_eq(c->entries[3].ecx, 2);
-	ck_assert_uint_eq(c->entries[4].ecx, 0);	  /* 1 core, ApicIdSize 0 */
+	ck_assert_uint_eq(c->entries[4].ecx, 0); /* 1 core, ApicIdSize 0 */
 	ck_assert_uint_eq(c->entries[5].ecx, 0x00000001); /* TOPOEXT cleared only */
 	free(c);
 	/* vCPU 5 of 6: x2APIC ID in every 0xB level */

@@ -3,7 +3,13 @@
 #    step, a breakpoint a few instructions on, stepping over it; detach and let it boot.
 # 2. Once the guest idles: attach to the running machine, break where a vCPU sits after
 #    its HLT (hit again when an interrupt wakes it), step; detach; tell the guest to end.
+# Inside the emulated host the breakpoints are hardware ones (hbreak, Z1): QEMU's TCG
+# never routes INT3 to a nested guest's #BP intercept (it checks only the INTn intercept),
+# so KVM cannot see a software breakpoint there; on real hardware they are int3 (break, Z0).
 pid=$1 console=$2 stderr=$3
+brk=break
+[ -n "${KHYVE_E2E_L1:-}" ] && brk=hbreak
+echo "HOST: breakpoints with '$brk'"
 wait_for() { # FILE TEXT
 	i=0
 	while ! grep -q "$2" "$1" 2>/dev/null; do
@@ -27,7 +33,7 @@ if $pc != $start
 end
 x/3i $pc
 set $brk = $_
-break *$brk
+@BREAK@ *$brk
 continue
 if $pc == $brk
   printf "GDB1-BREAK-HIT pc=%#lx\n", $pc
@@ -65,7 +71,7 @@ if $here == 0
   set $here = $pc
 end
 printf "GDB2-BREAK-AT %#lx\n", $here
-break *$here
+@BREAK@ *$here
 continue
 if $pc == $here
   printf "GDB2-BREAK-HIT pc=%#lx\n", $pc
@@ -78,6 +84,7 @@ delete
 detach
 echo GDB2-DETACHED\n
 GDB
+sed -i "s/@BREAK@/$brk/" "$tmp/entry.gdb" "$tmp/idle.gdb"
 timeout 150 gdb -nx -batch -x "$tmp/entry.gdb" 2>&1
 wait_for "$console" GDB-GUEST-IDLE
 sleep 2
