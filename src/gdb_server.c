@@ -158,8 +158,7 @@ static void resume(struct gdb_server *g)
 		set_debug(g, i, ctl);
 		g->stepping[i] = step;
 		uint32_t st;
-		/* A halted vCPU would wait for an interrupt: a step runs the instruction after HLT.
-		 */
+		/* A halted vCPU would wait for an interrupt: the step runs what follows HLT. */
 		if (step && kvm_vcpu_get_mp_state(&vm->vcpu[i].kfd, &st) == 0 &&
 		    st == KVM_MP_STATE_HALTED)
 			kvm_vcpu_set_mp_state(&vm->vcpu[i].kfd, KVM_MP_STATE_RUNNABLE);
