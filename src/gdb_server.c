@@ -290,10 +290,12 @@ static void stop_and_report(struct gdb_server *g, unsigned cpu, enum gdb_stop_re
 static void on_packet(struct gdb_server *g)
 {
 	send_raw(g, "+", 1);
-	if (g->running) { /* gdb waits for a stop in all-stop mode; it has nothing to ask */
-		send_raw(g, "$#00", 4);
+	/*
+	 * In all-stop mode gdb asks nothing while the vCPUs run: a packet now is one it
+	 * sent again because our '+' was late. Answering would be taken as the stop reply.
+	 */
+	if (g->running)
 		return;
-	}
 	switch (gdb_stub_handle(&g->stub, g->stub.rx.buf, g->stub.rx.len)) {
 	case GDB_REPLY:
 		send_reply(g);
