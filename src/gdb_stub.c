@@ -84,9 +84,13 @@ enum gdb_rx_event gdb_rx_byte(struct gdb_rx *rx, uint8_t c)
 		return GDB_RX_NONE;
 	case RX_CSUM1:
 		h = hexval(c);
+		if (h < 0) {
+			rx->state = RX_IDLE;
+			return GDB_RX_BAD;
+		}
 		rx->csum = (uint8_t)(h << 4);
-		rx->state = h < 0 ? RX_IDLE : RX_CSUM2;
-		return h < 0 ? GDB_RX_BAD : GDB_RX_NONE;
+		rx->state = RX_CSUM2;
+		return GDB_RX_NONE;
 	default:
 		h = hexval(c);
 		rx->state = RX_IDLE;
