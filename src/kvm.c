@@ -398,6 +398,50 @@ VCPU_IOCTL(kvm_vcpu_set_regs, KVM_SET_REGS, const struct kvm_regs *)
 VCPU_IOCTL(kvm_vcpu_get_sregs, KVM_GET_SREGS, struct kvm_sregs *)
 VCPU_IOCTL(kvm_vcpu_set_sregs, KVM_SET_SREGS, const struct kvm_sregs *)
 VCPU_IOCTL(kvm_vcpu_set_fpu, KVM_SET_FPU, const struct kvm_fpu *)
+VCPU_IOCTL(kvm_vcpu_get_fpu, KVM_GET_FPU, struct kvm_fpu *)
+
+int kvm_vcpu_translate(struct kvm_vcpu_fd *v, uint64_t gva, uint64_t *gpa)
+{
+	struct kvm_translation t = {.linear_address = gva};
+	int rc = xioctl(v->fd, KVM_TRANSLATE, &t);
+	if (rc < 0)
+		return rc;
+	if (!t.valid)
+		return -EFAULT;
+	*gpa = t.physical_address;
+	return 0;
+}
+
+int kvm_vcpu_set_guest_debug(struct kvm_vcpu_fd *v, uint32_t control, const uint64_t *debugreg)
+{
+	struct kvm_guest_debug d = {.control = control};
+	if (debugreg)
+		memcpy(d.arch.debugreg, debugreg, sizeof(d.arch.debugreg));
+	int rc = xioctl(v->fd, KVM_SET_GUEST_DEBUG, &d);
+	return rc < 0 ? rc : 0;
+}
+
+uint32_t kvm_guest_debug_caps(struct kvm *kvm)
+{
+	/* Newer kernels list the KVM_GUESTDBG_* flags they take; older ones take the basic set. */
+	int rc = xioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, (void *)(uintptr_t)KVM_CAP_SET_GUEST_DEBUG2);
+	return rc > 0 ? (uint32_t)rc : 0;
+}
+
+int kvm_vcpu_get_msr(struct kvm_vcpu_fd *v, uint32_t index, uint64_t *value)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} m = {.h = {.nmsrs = 1}, .e = {.index = index}};
+	int rc = xioctl(v->fd, KVM_GET_MSRS, &m);
+	if (rc < 0)
+		return rc;
+	if (rc != 1)
+		return -EINVAL;
+	*value = m.e.data;
+	return 0;
+}
 
 int kvm_vcpu_set_msrs(struct kvm_vcpu_fd *v, const struct kvm_msr_entry *e, unsigned n)
 {
@@ -411,6 +455,13 @@ int kvm_vcpu_set_msrs(struct kvm_vcpu_fd *v, const struct kvm_msr_entry *e, unsi
 	if (rc < 0)
 		return rc;
 	return (unsigned)rc == n ? 0 : -EINVAL;
+}
+
+int kvm_vcpu_set_mp_state(struct kvm_vcpu_fd *v, uint32_t state)
+{
+	struct kvm_mp_state mp = {.mp_state = state};
+	int rc = xioctl(v->fd, KVM_SET_MP_STATE, &mp);
+	return rc < 0 ? rc : 0;
 }
 
 int kvm_vcpu_get_mp_state(struct kvm_vcpu_fd *v, uint32_t *state)

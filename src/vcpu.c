@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "khyve/cli.h"
+#include "khyve/gdb_server.h"
 
 #define SIG_VCPU_KICK SIGUSR2
 #define VCPU_STACK_SIZE (256u << 10)
@@ -131,6 +132,18 @@ static enum exit_result exit_msr_ignore(const struct exit_env *env, struct kvm_r
 	return EXIT_CONTINUE;
 }
 
+/* A breakpoint or single step: the debug server's business, an error without one. */
+static enum exit_result exit_debug(const struct exit_env *env, struct kvm_run *run, int *code,
+				   char *msg, size_t msglen)
+{
+	if (env->debug)
+		return env->debug(env->debug_arg, env->cpu, run);
+	*code = KHYVE_EXIT_ERROR;
+	snprintf(msg, msglen, "debug exit (exception %u at %#llx) with no debugger",
+		 run->debug.arch.exception, (unsigned long long)run->debug.arch.pc);
+	return EXIT_STOP;
+}
+
 static const exit_fn exit_table[] = {
 	[KVM_EXIT_IO] = exit_io,
 	[KVM_EXIT_MMIO] = exit_mmio,
@@ -143,6 +156,7 @@ static const exit_fn exit_table[] = {
 	[KVM_EXIT_INTR] = exit_ignore,
 	[KVM_EXIT_X86_RDMSR] = exit_msr_ignore,
 	[KVM_EXIT_X86_WRMSR] = exit_msr_ignore,
+	[KVM_EXIT_DEBUG] = exit_debug,
 };
 
 enum exit_result vcpu_handle_exit(const struct exit_env *env, struct kvm_run *run, int *code,
@@ -417,6 +431,70 @@ void vcpu_kick(struct vcpu *v)
 		pthread_kill(v->thread, SIG_VCPU_KICK);
 }
 
+void vcpu_hold(struct vcpu *v)
+{
+	atomic_store(&v->hold, true);
+	vcpu_kick(v);
+}
+
+void vcpu_release(struct vcpu *v)
+{
+	pthread_mutex_lock(&v->vm->pause_lock);
+	atomic_store(&v->hold, false);
+	pthread_cond_broadcast(&v->vm->pause_cond);
+	pthread_mutex_unlock(&v->vm->pause_lock);
+}
+
+bool vcpu_wait_parked(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	for (;;) {
+		if (atomic_load(&vm->stop_code) >= 0)
+			break;
+		bool all = true;
+		for (unsigned i = 0; i < vm->ncpus && all; i++) {
+			struct vcpu *v = &vm->vcpu[i];
+			all = !v->started || !atomic_load(&v->hold) || v->parked || v->gone;
+		}
+		if (all) {
+			pthread_mutex_unlock(&vm->pause_lock);
+			return true;
+		}
+		pthread_cond_wait(&vm->parked_cond, &vm->pause_lock);
+	}
+	pthread_mutex_unlock(&vm->pause_lock);
+	return false;
+}
+
+void vcpu_wake_all(struct vm *vm)
+{
+	/* Under the lock: a vCPU checks stop_code and waits without a gap for this to fall in. */
+	pthread_mutex_lock(&vm->pause_lock);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_cond_broadcast(&vm->parked_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
+static void vcpu_park(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	pthread_mutex_lock(&vm->pause_lock);
+	v->parked = true;
+	pthread_cond_broadcast(&vm->parked_cond);
+	while (atomic_load(&v->hold) && atomic_load(&vm->stop_code) < 0)
+		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+	v->parked = false;
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
+static void vcpu_gone(struct vcpu *v)
+{
+	pthread_mutex_lock(&v->vm->pause_lock);
+	v->gone = true;
+	pthread_cond_broadcast(&v->vm->parked_cond);
+	pthread_mutex_unlock(&v->vm->pause_lock);
+}
+
 /* Halted with interrupts off (or never started): nothing but another CPU can wake it. */
 static void report_halt_state(struct vcpu *v)
 {
@@ -433,11 +511,15 @@ static void report_halt_state(struct vcpu *v)
 	atomic_fetch_add(&v->vm->halted_vcpus, 1);
 }
 
-static void *vcpu_thread(void *arg)
+static void vcpu_loop(struct vcpu *v)
 {
-	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
-	struct exit_env env = {.pio = &vm->pio, .mmio = &vm->mmio, .strictio = vm->strictio};
+	struct exit_env env = {.pio = &vm->pio,
+			       .mmio = &vm->mmio,
+			       .strictio = vm->strictio,
+			       .cpu = v->id,
+			       .debug = vm->gdb ? gdb_server_debug_exit : NULL,
+			       .debug_arg = vm->gdb};
 	char msg[160];
 	sigset_t set;
 	sigemptyset(&set);
@@ -453,11 +535,25 @@ static void *vcpu_thread(void *arg)
 			fprintf(stderr, "khyve: vCPU %u: cannot pin to its host CPUs: %s\n", v->id,
 				strerror(rc));
 			vm_request_stop(vm, KHYVE_EXIT_ERROR);
-			return NULL;
+			return;
 		}
 	}
 
+	/* The last KVM_RUN ended without an exit to finish (-EINTR, -EAGAIN): safe to park. */
+	bool settled = true;
 	while (atomic_load(&vm->stop_code) < 0) {
+		if (atomic_load(&v->hold)) {
+			if (settled) {
+				vcpu_park(v);
+				continue;
+			}
+			/*
+			 * KVM completes an I/O or MMIO exit at the next KVM_RUN; with
+			 * immediate_exit it does so and returns before any guest
+			 * instruction, so the debugger sees consistent registers.
+			 */
+			__atomic_store_n(&v->kfd.run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		}
 		if (atomic_exchange(&v->probe_halt, false))
 			report_halt_state(v);
 		int rc = kvm_vcpu_run(&v->kfd);
@@ -468,8 +564,10 @@ static void *vcpu_thread(void *arg)
 		}
 		if (rc == -EINTR || rc == -EAGAIN) {
 			__atomic_store_n(&v->kfd.run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+			settled = true;
 			continue;
 		}
+		settled = false;
 		if (rc < 0) {
 			fprintf(stderr, "khyve: vCPU %u: KVM_RUN failed: %s\n", v->id, strerror(-rc));
 			vm_request_stop(vm, KHYVE_EXIT_ERROR);
@@ -483,6 +581,13 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 	}
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	vcpu_loop(v);
+	vcpu_gone(v);
 	return NULL;
 }
 

@@ -13,6 +13,7 @@
 #include "khyve/acpi.h"
 #include "khyve/cli.h"
 #include "khyve/fw_cfg.h"
+#include "khyve/gdb_server.h"
 #include "khyve/linux_boot.h"
 #include "khyve/lpc.h"
 #include "khyve/mptable.h"
@@ -559,7 +560,6 @@ static void report_inert_options(const struct config *cfg)
 		{"destroy_on_poweroff", "-D: a khyve VM always ends with its process"},
 		{"x86.vmexit_on_hlt", "-H: KVM always lets the host run other work while a vCPU halts"},
 		{"x86.vmexit_on_pause", "-P: KVM's pause-loop exiting is always on"},
-		{"gdb.port", "-G: the debug server is not available in this build; running without"},
 	};
 	for (size_t i = 0; i < sizeof(inert) / sizeof(inert[0]); i++)
 		if (config_get(cfg, inert[i].key))
@@ -574,6 +574,9 @@ int vm_create(struct vm **out, const struct config *cfg, char *err, size_t errle
 	vm->cfg = cfg;
 	vm->stop_code = -1;
 	pthread_mutex_init(&vm->coalesced_lock, NULL);
+	pthread_mutex_init(&vm->pause_lock, NULL);
+	pthread_cond_init(&vm->pause_cond, NULL);
+	pthread_cond_init(&vm->parked_cond, NULL);
 	vm->stop_efd = vm->signal_fd = vm->timer_fd = -1;
 	vm->kvm.sys_fd = vm->kvm.vm_fd = -1;
 	*out = vm;
@@ -633,7 +636,8 @@ int vm_create(struct vm **out, const struct config *cfg, char *err, size_t errle
 	    (rc = setup_acpi(vm, &rsdp, err, errlen)) < 0 ||
 	    (rc = setup_smbios(vm, err, errlen)) < 0 ||
 	    (rc = load_kernel(vm, rsdp, &entry, err, errlen)) < 0 ||
-	    (rc = setup_vcpus(vm, &entry, err, errlen)) < 0)
+	    (rc = setup_vcpus(vm, &entry, err, errlen)) < 0 ||
+	    (rc = gdb_server_create(vm, err, errlen)) < 0)
 		return rc;
 	return 0;
 }

@@ -13,6 +13,7 @@
 
 #include "khyve/cli.h"
 #include "khyve/fw_cfg.h"
+#include "khyve/gdb_server.h"
 #include "khyve/lpc.h"
 #include "khyve/vcpu.h"
 #include "khyve/vm.h"
@@ -119,6 +120,10 @@ int vm_run(struct vm *vm, char *err, size_t errlen)
 			break;
 		}
 	}
+	if (atomic_load(&vm->stop_code) < 0 && (rc = gdb_server_start(vm)) < 0) {
+		snprintf(err, errlen, "cannot start the debug server: %s", strerror(-rc));
+		vm_request_stop(vm, KHYVE_EXIT_ERROR);
+	}
 	if (atomic_load(&vm->stop_code) < 0) {
 		rc = evloop_run(vm->loop);
 		if (rc < 0) {
@@ -129,6 +134,9 @@ int vm_run(struct vm *vm, char *err, size_t errlen)
 	/* stop_code is set: every vCPU leaves its loop at the next return from KVM_RUN. */
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		vcpu_kick(&vm->vcpu[i]);
+	/* Parked vCPUs (and the debug server waiting for them) see the stop request too. */
+	vcpu_wake_all(vm);
+	gdb_server_stop(vm);
 	for (unsigned i = 0; i < vm->ncpus; i++) {
 		if (vm->vcpu[i].started)
 			pthread_join(vm->vcpu[i].thread, NULL);
@@ -141,6 +149,7 @@ void vm_destroy(struct vm *vm)
 {
 	if (vm == NULL)
 		return;
+	gdb_server_free(vm);
 	if (vm->lpc) {
 		lpc_release(vm->lpc);
 		free(vm->lpc);

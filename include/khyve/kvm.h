@@ -82,6 +82,18 @@ int kvm_vcpu_set_regs(struct kvm_vcpu_fd *v, const struct kvm_regs *r);
 int kvm_vcpu_get_sregs(struct kvm_vcpu_fd *v, struct kvm_sregs *s);
 int kvm_vcpu_set_sregs(struct kvm_vcpu_fd *v, const struct kvm_sregs *s);
 int kvm_vcpu_set_fpu(struct kvm_vcpu_fd *v, const struct kvm_fpu *f);
+int kvm_vcpu_get_fpu(struct kvm_vcpu_fd *v, struct kvm_fpu *f);
+int kvm_vcpu_get_msr(struct kvm_vcpu_fd *v, uint32_t index, uint64_t *value);
+/* Guest-virtual → guest-physical with v's paging (KVM_TRANSLATE); -EFAULT when unmapped. */
+int kvm_vcpu_translate(struct kvm_vcpu_fd *v, uint64_t gva, uint64_t *gpa);
+/*
+ * KVM_SET_GUEST_DEBUG: KVM_GUESTDBG_* flags (single-step, #BP exits, #BP injection) and,
+ * with KVM_GUESTDBG_USE_HW_BP, debugreg[0-3] and [7] (NULL: none).
+ */
+int kvm_vcpu_set_guest_debug(struct kvm_vcpu_fd *v, uint32_t control, const uint64_t *debugreg);
+/* The KVM_GUESTDBG_* flags this KVM takes, where it says (KVM_CAP_SET_GUEST_DEBUG2); else 0. */
+uint32_t kvm_guest_debug_caps(struct kvm *kvm);
+int kvm_vcpu_set_mp_state(struct kvm_vcpu_fd *v, uint32_t state);
 int kvm_vcpu_set_msrs(struct kvm_vcpu_fd *v, const struct kvm_msr_entry *e, unsigned n);
 int kvm_vcpu_get_mp_state(struct kvm_vcpu_fd *v, uint32_t *state);
 /* LINT0 = ExtINT, LINT1 = NMI, as firmware leaves the local APIC. */

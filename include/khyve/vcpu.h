@@ -10,13 +10,19 @@
 #include "khyve/linux_boot.h"
 #include "khyve/vm.h"
 
+enum exit_result { EXIT_CONTINUE = 0, EXIT_STOP = 1 };
+
+/* KVM_EXIT_DEBUG (a breakpoint or single step) on vCPU index cpu. */
+typedef enum exit_result (*exit_debug_fn)(void *arg, unsigned cpu, struct kvm_run *run);
+
 /* What an exit handler needs; a unit test can build one without KVM. */
 struct exit_env {
 	struct iobus *pio, *mmio;
 	bool strictio; /* -e: an access to an unemulated port ends the VM */
+	unsigned cpu;  /* the vCPU's index */
+	exit_debug_fn debug; /* the debug server's, or NULL: a debug exit is then an error */
+	void *debug_arg;
 };
-
-enum exit_result { EXIT_CONTINUE = 0, EXIT_STOP = 1 };
 
 /* Replay queued coalesced writes in guest order; returns how many were replayed. */
 unsigned vcpu_drain_coalesced(struct kvm_coalesced_mmio_ring *ring, struct iobus *pio,
@@ -45,6 +51,18 @@ int vcpu_start(struct vcpu *v);
 /* Make a vCPU leave KVM_RUN (to stop, or to report its halt state). */
 void vcpu_kick(struct vcpu *v);
 int vcpu_signals_init(void);
+
+/*
+ * Pausing: vcpu_hold makes v leave KVM_RUN (finishing a pending I/O exit
+ * without running guest code) and park until vcpu_release. Parked vCPUs
+ * report no halt state, so the halt detection cannot end a paused VM.
+ */
+void vcpu_hold(struct vcpu *v);
+void vcpu_release(struct vcpu *v);
+/* Wait until every held vCPU has parked (or ended); false when the VM is stopping. */
+bool vcpu_wait_parked(struct vm *vm);
+/* Teardown: wake parked vCPUs and waiters so they see the stop request. */
+void vcpu_wake_all(struct vm *vm);
 /* bhyve's cpuset list ("1", "0,2-3") → set; -EINVAL when malformed or out of range. */
 int vcpu_parse_cpuset(const char *list, cpu_set_t *set);
 

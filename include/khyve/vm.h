@@ -65,7 +65,16 @@ struct vcpu {
 	cpu_set_t cpuset;
 	atomic_bool probe_halt; /* asked to report whether it is halted for good */
 	bool dead_halt;         /* halted with interrupts off: only a reset could wake it */
+	/*
+	 * Pausing (the debugger): a held vCPU leaves KVM_RUN and parks on
+	 * vm->pause_cond until released. parked and gone are under pause_lock.
+	 */
+	atomic_bool hold;
+	bool parked; /* waiting on pause_cond, outside KVM_RUN with no exit pending */
+	bool gone;   /* its thread has ended */
 };
+
+struct gdb_server;
 
 struct vm {
 	const struct config *cfg;
@@ -93,6 +102,10 @@ struct vm {
 	atomic_uint halted_vcpus;
 	struct kvm_coalesced_mmio_ring *coalesced; /* NULL when KVM cannot coalesce */
 	pthread_mutex_t coalesced_lock;
+	/* Parked vCPUs wait on pause_cond; whoever waits for them to park, on parked_cond. */
+	pthread_mutex_t pause_lock;
+	pthread_cond_t pause_cond, parked_cond;
+	struct gdb_server *gdb; /* -G: the debug server, or NULL */
 };
 
 /* Build the VM described by cfg. On error returns -errno and a message in err. */

@@ -90,6 +90,16 @@ e2e_copy_bin() {
 	done
 }
 
+# e2e_host_tool NAME: the path of a program a scenario's host.sh needs (listed in its
+# host-tools file), one that runs in the emulated host too: for gdb, Debian's gdb-minimal
+# (tests/e2e/fetch-gdb), as the full gdb needs its Python library.
+e2e_host_tool() {
+	case "$1" in
+	gdb) "$E2E_DIR/fetch-gdb" ;;
+	*) command -v "$1" || e2e_die "host tool $1: not installed" ;;
+	esac
+}
+
 # e2e_guest_initrd OUT: the L2 guest's base initramfs: busybox, modules, /init.
 # A scenario's script goes into a second archive (e2e_guest_script) that is appended
 # to this one: the kernel unpacks both.

@@ -375,8 +375,8 @@ START_TEST(more_exit_reasons)
 	ck_assert_int_eq(code, 4);
 	ck_assert_str_ne(msg, "");
 	/* reasons inside the table without a handler, and far beyond it */
-	const uint32_t odd[] = {KVM_EXIT_UNKNOWN, KVM_EXIT_EXCEPTION, KVM_EXIT_DEBUG,
-				KVM_EXIT_INTR + 1, 0xffffffffu};
+	const uint32_t odd[] = {KVM_EXIT_UNKNOWN, KVM_EXIT_EXCEPTION, KVM_EXIT_INTR + 1,
+				0xffffffffu};
 	for (unsigned i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
 		run->exit_reason = odd[i];
 		code = -1;
@@ -473,6 +473,52 @@ START_TEST(cpuid_many_vcpus)
 }
 END_TEST
 
+static unsigned debug_calls, debug_cpu;
+static void *debug_seen_arg;
+static enum exit_result debug_result;
+
+static enum exit_result on_debug(void *arg, unsigned cpu, struct kvm_run *r)
+{
+	debug_calls++;
+	debug_cpu = cpu;
+	debug_seen_arg = arg;
+	return debug_result;
+}
+
+START_TEST(debug_exit_goes_to_the_debugger)
+{
+	int code = -1, tag;
+	char msg[128];
+	run->exit_reason = KVM_EXIT_DEBUG;
+	run->debug.arch.exception = 3;
+	run->debug.arch.pc = 0xffffffff81000000ull;
+	/* without a debug server: an error naming the exception and the address */
+	ck_assert_int_eq(handle(&code, msg), EXIT_STOP);
+	ck_assert_int_eq(code, 4);
+	ck_assert_ptr_nonnull(strstr(msg, "exception 3"));
+	ck_assert_ptr_nonnull(strstr(msg, "0xffffffff81000000"));
+	/* with one: its handler decides, with the vCPU's index and its argument */
+	env.debug = on_debug;
+	env.debug_arg = &tag;
+	env.cpu = 3;
+	debug_calls = 0;
+	debug_result = EXIT_CONTINUE;
+	code = -1;
+	ck_assert_int_eq(handle(&code, msg), EXIT_CONTINUE);
+	ck_assert_uint_eq(debug_calls, 1);
+	ck_assert_uint_eq(debug_cpu, 3);
+	ck_assert_ptr_eq(debug_seen_arg, &tag);
+	ck_assert_int_eq(code, -1);
+	debug_result = EXIT_STOP;
+	ck_assert_int_eq(handle(&code, msg), EXIT_STOP);
+	ck_assert_uint_eq(debug_calls, 2);
+	/* other exits never reach it */
+	run->exit_reason = KVM_EXIT_HLT;
+	handle(&code, msg);
+	ck_assert_uint_eq(debug_calls, 2);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("vcpu_exit");
@@ -489,6 +535,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, string_io);
 	tcase_add_test(tc, memory_write_and_sizes);
 	tcase_add_test(tc, more_exit_reasons);
+	tcase_add_test(tc, debug_exit_goes_to_the_debugger);
 	tcase_add_test(tc, cpuid_single_and_levels);
 	tcase_add_test(tc, cpuid_many_vcpus);
 	suite_add_tcase(s, tc);
