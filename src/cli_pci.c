@@ -228,7 +228,7 @@ static int amd_hostbridge_config(struct config *cfg, const char *node, const str
 static const char *const hostbridge_options[] = {"pcireg.vendor", "pcireg.device", NULL};
 static const char *const blk_options[] = {"path",     "nocache", "direct",	  "ro",
 					  "sectorsize", "nodelete", "ser",	  "bootindex",
-					  "transport", NULL};
+					  "transport", "num-queues", NULL};
 static const char *const net_options[] = {"backend", "mac", "mtu", "transport", NULL};
 static const char *const rnd_options[] = {"transport", NULL};
 static const char *const balloon_options[] = {"target", "deflate_on_oom", "transport", NULL};

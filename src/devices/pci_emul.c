@@ -5,12 +5,14 @@
 #include "khyve/lpc.h"
 #include "khyve/pci.h"
 #include "khyve/virtio_balloon.h"
+#include "khyve/virtio_blk.h"
 #include "khyve/virtio_rnd.h"
 
 static const struct pci_devemu *const pci_emulations[] = {
 	&hostbridge_emu,
 	&amd_hostbridge_emu,
 	&lpc_emu,
+	&virtio_blk_emu,
 	&virtio_rnd_emu,
 	&virtio_balloon_emu,
 };

@@ -11,7 +11,7 @@ export KHYVE_CACHE=${KHYVE_CACHE:-$E2E_TOP/build/cache}
 # ACPI power button and the input event interface that reports it, and the fw_cfg driver
 # (qemu_fw_cfg: /sys/firmware/qemu_fw_cfg; it depends on nothing and finds no device
 # unless the DSDT has one).
-E2E_GUEST_MODULES="virtio_pci virtio_blk virtio_net virtio-rng virtio_balloon virtio_console button evdev qemu_fw_cfg"
+E2E_GUEST_MODULES="crc32c_generic ext4 virtio_pci virtio_blk virtio_net virtio-rng virtio_balloon virtio_console button evdev qemu_fw_cfg"
 # Modules the L1 loads: KVM for AMD SVM (nested in QEMU TCG) and tun for network tests.
 E2E_L1_MODULES="kvm-amd tun"
 # The emulated host: AMD family 23 (Zen) with SVM and nested paging. With qemu64's K8
