@@ -9,7 +9,7 @@ n=0
 while [ $n -lt 20 ]; do
 	dd if=/dev/zero of=$img bs=1M count=4 2>/dev/null
 	con=/tmp/khyve-e2e-kill.con
-	"$E2E_KHYVE" "$@" < /dev/null > $con 2>/dev/null &
+	"$E2E_KHYVE" "$@" < /dev/null > $con 2> $con.err &
 	k=$!
 	want=$((3 + (n * 7) % 25))
 	i=0
@@ -17,7 +17,12 @@ while [ $n -lt 20 ]; do
 	kill -KILL $k
 	wait $k 2>/dev/null
 	last=$(grep '^ACK' $con | tail -1 | cut -d' ' -f2)
-	[ -n "$last" ] || { echo "run $n: no record acknowledged"; n=$((n + 1)); continue; }
+	if [ -z "$last" ]; then
+		echo "run $n: no record acknowledged after $i tenths of a second; console and stderr end:"
+		tail -5 $con $con.err
+		n=$((n + 1))
+		continue
+	fi
 	last=$((last + 0))
 	bad=0 r=0
 	while [ $r -le $last ]; do

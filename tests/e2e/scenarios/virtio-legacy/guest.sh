@@ -8,6 +8,19 @@ done
 for v in /sys/bus/virtio/devices/*; do
 	echo "VIRTIO $(cat "$v/device") $(basename "$(readlink "$v/driver")") v1=$(cut -c33 "$v/features")"
 done
+# capability IDs of a PCI function, in list order (05 MSI, 09 vendor, 11 MSI-X)
+caps() {
+	c=/sys/bus/pci/devices/$1/config
+	p=$(od -An -tu1 -j52 -N1 "$c" | tr -d ' ')
+	ids= n=0
+	while [ "$p" -ne 0 ] && [ $n -lt 16 ]; do
+		ids="$ids $(od -An -tx1 -j"$p" -N1 "$c" | tr -d ' ')"
+		p=$(od -An -tu1 -j$((p + 1)) -N1 "$c" | tr -d ' ')
+		n=$((n + 1))
+	done
+	echo "$ids"
+}
+echo "CAPS 03.0:$(caps 0000:00:03.0)"
 n=$(head -c 65536 /dev/hwrng | tr -d '\000' | wc -c)
 [ "$n" -gt 65000 ] && echo HWRNG-OK
 grep virtio /proc/interrupts | tr -s ' ' | sed 's/^/IRQ/'

@@ -17,6 +17,19 @@ wait_below() {
 	[ "$(memtotal)" -lt "$1" ] && echo "BALLOON-INFLATED"
 }
 devinfo
+# capability IDs of a PCI function, in list order (05 MSI, 09 vendor, 11 MSI-X)
+caps() {
+	c=/sys/bus/pci/devices/$1/config
+	p=$(od -An -tu1 -j52 -N1 "$c" | tr -d ' ')
+	ids= n=0
+	while [ "$p" -ne 0 ] && [ $n -lt 16 ]; do
+		ids="$ids $(od -An -tx1 -j"$p" -N1 "$c" | tr -d ' ')"
+		p=$(od -An -tu1 -j$((p + 1)) -N1 "$c" | tr -d ' ')
+		n=$((n + 1))
+	done
+	echo "$ids"
+}
+echo "CAPS 03.0:$(caps 0000:00:03.0)"
 n=$(head -c 65536 /dev/hwrng | tr -d '\000' | wc -c)
 echo "HWRNG $(cat /sys/class/misc/hw_random/rng_current) nonzero=$n"
 [ "$n" -gt 65000 ] && echo HWRNG-OK
@@ -32,8 +45,8 @@ mount -t tmpfs -o size=400m tmpfs /mnt
 dd if=/dev/zero of=/mnt/fill bs=1M count=350 2>/dev/null
 rm /mnt/fill
 echo RSS-MARK-1
-sleep 6
+sleep 20
 insmod /modules/virtio_balloon.ko
 wait_below 300000
 echo RSS-MARK-2
-sleep 6
+sleep 20
