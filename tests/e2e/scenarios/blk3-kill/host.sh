@@ -9,11 +9,13 @@ n=0
 while [ $n -lt 20 ]; do
 	dd if=/dev/zero of=$img bs=1M count=4 2>/dev/null
 	con=/tmp/khyve-e2e-kill.con
+	: > $con
 	"$E2E_KHYVE" "$@" < /dev/null > $con 2> $con.err &
 	k=$!
 	want=$((3 + (n * 7) % 25))
 	i=0
-	while [ "$(grep -c '^ACK' $con)" -lt $want ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+	acks() { c=$(grep -c '^ACK' $con 2>/dev/null); echo "${c:-0}"; }
+	while [ "$(acks)" -lt $want ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 	kill -KILL $k
 	wait $k 2>/dev/null
 	last=$(grep '^ACK' $con | tail -1 | cut -d' ' -f2)
