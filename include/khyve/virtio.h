@@ -76,6 +76,11 @@ struct virtio_queue {
 	struct ev_fd *ev;
 	struct virtio_dev *vd;
 	unsigned idx;
+	/*
+	 * Chains waiting is not work (receive buffers wait for frames): a kick
+	 * runs queue_notify once, without the core's re-run while chains remain.
+	 */
+	bool device_paced;
 };
 
 struct virtio_dev {

@@ -6,6 +6,7 @@
 #include "khyve/pci.h"
 #include "khyve/virtio_balloon.h"
 #include "khyve/virtio_blk.h"
+#include "khyve/virtio_net.h"
 #include "khyve/virtio_rnd.h"
 
 static const struct pci_devemu *const pci_emulations[] = {
@@ -13,6 +14,7 @@ static const struct pci_devemu *const pci_emulations[] = {
 	&amd_hostbridge_emu,
 	&lpc_emu,
 	&virtio_blk_emu,
+	&virtio_net_emu,
 	&virtio_rnd_emu,
 	&virtio_balloon_emu,
 };

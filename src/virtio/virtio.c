@@ -76,7 +76,7 @@ static void process(struct virtio_dev *vd, unsigned q)
 		 * avail index passes avail_event, which must follow what was taken.
 		 * Chains that arrived meanwhile are taken now: their kick may not come.
 		 */
-		if (!vq_notify_on(&vq->vq))
+		if (!vq_notify_on(&vq->vq) || vq->device_paced)
 			return;
 	}
 }
