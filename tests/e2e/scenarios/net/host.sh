@@ -5,5 +5,6 @@ ip link set tap0 up
 ip addr add 10.0.2.1/24 dev tap0
 mkdir -p /tmp/khyve-e2e-www
 yes khyve-net | head -c 8388608 > /tmp/khyve-e2e-www/data
-httpd -p 10.0.2.1:8080 -h /tmp/khyve-e2e-www
+# in the foreground of a background job: it ends with this scenario
+httpd -f -p 10.0.2.1:8080 -h /tmp/khyve-e2e-www &
 echo HOST-READY
