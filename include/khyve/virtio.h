@@ -57,6 +57,12 @@ struct virtio_ops {
 	/* Process queue q: chains are waiting. Called with vd->lock held, DRIVER_OK set. */
 	void (*queue_notify)(struct virtio_dev *vd, unsigned q);
 	/*
+	 * Queues (bit q) whose chains the device takes on its own schedule, such
+	 * as a network receive queue filled when frames arrive: a kick calls
+	 * queue_notify once, and the device re-arms kicks itself (vq_notify_on).
+	 */
+	uint32_t passive_queues;
+	/*
 	 * The driver writes config bytes [off, off+size), inside config_size; the
 	 * device applies what is writable to vd->config. NULL: all read-only.
 	 */
@@ -76,11 +82,6 @@ struct virtio_queue {
 	struct ev_fd *ev;
 	struct virtio_dev *vd;
 	unsigned idx;
-	/*
-	 * Chains waiting is not work (receive buffers wait for frames): a kick
-	 * runs queue_notify once, without the core's re-run while chains remain.
-	 */
-	bool device_paced;
 };
 
 struct virtio_dev {

@@ -85,11 +85,6 @@ void vq_reset(struct virtqueue *vq);
 int vq_get_chain(struct virtqueue *vq, struct iovec *iov, unsigned max_iov,
 		 struct vq_chain *chain);
 /*
- * Give back the chain vq_get_chain() returned last, untouched, as if it had
- * not been taken (a receive buffer for a frame that was not there after all).
- */
-void vq_unget_chain(struct virtqueue *vq, uint16_t head);
-/*
  * Return a chain to the driver with `written` bytes written into its
  * writable part (clamped to write_len by the caller). A head not in flight
  * is ignored.

@@ -1,240 +1,497 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * virtio-net (virtio 1.x section 5.1) on a tap device: the tap speaks the
- * same virtio-net header (IFF_VNET_HDR), so frames pass with their header
- * as they are. Queue 0 receives, queue 1 transmits; both run on the event
- * loop thread. No offloads are offered: the guest sends whole, checksummed
- * frames, and each received frame fills one chain (num_buffers = 1).
+ * virtio-net (virtio 1.x section 5.1) on the tap backend: queue 0 receives,
+ * queue 1 transmits, queue 2 is the control queue (receive-mode commands,
+ * acknowledged). The tap carries the same 12-byte virtio-net header as the
+ * guest, so checksum and segmentation offloads pass through unchanged.
+ *
+ * Transmit: each chain's readable part is checked (BAD-INPUTS N1) and
+ * written to the tap with one writev, the header first. Receive: when the
+ * tap is readable a frame is read into one buffer and copied into the guest's
+ * chains (several with MRG_RXBUF, num_buffers set); with no buffers the frame
+ * waits there and the tap is no longer watched until the driver adds some.
+ * Everything runs on the event loop thread with plain readv/writev.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/if.h>
-#include <linux/if_tun.h>
-#include <md5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
-#include "khyve/config.h"
 #include "khyve/evloop.h"
 #include "khyve/virtio_net.h"
 #include "khyve/virtio_pci.h"
-#include "khyve/vm.h"
 
-#define Q_RX 0
-#define Q_TX 1
-#define HDR_MRG 12    /* virtio_net_hdr with num_buffers: VERSION_1 or MRG_RXBUF */
-#define HDR_LEGACY 10 /* without num_buffers: a legacy driver without MRG_RXBUF */
-#define MAX_FRAME (65536 + HDR_MRG)
+#define RXQ 0
+#define TXQ 1
+#define CTLQ 2
+#define ETH_HLEN 14
 
 struct vtnet {
 	struct virtio_dev vd;
 	struct virtio_pci vp;
-	int tap;
-	struct ev_fd *ev;
-	bool rx_paused;
-	int hdr_len; /* what the tap is set to, 0 = not yet */
-	struct iovec iov[NET_QUEUE_SIZE];
+	struct vtnet_params p;
+	struct virtio_ops ops;
+	struct tap *tap;
+	struct ev_fd *ev; /* the tap's descriptor on the loop; NULL in tests */
+	bool watching;	  /* ev not paused */
+	bool link_down;
+	unsigned offloads; /* TAP_OFF_* last given to the tap; ~0u: none yet */
+	struct iovec iov[VTNET_QUEUE_SIZE];
+	struct iovec txv[VTNET_QUEUE_SIZE + 1];
+	/* The frame read from the tap and not yet in the guest: rxbuf[start, len). */
+	uint8_t *rxbuf;
+	size_t pend_len, pend_start, pend_off;
+	/* MRG_RXBUF: chains holding the first pend_off bytes, and the first one's buffers. */
+	struct {
+		uint16_t head;
+		uint32_t len;
+	} held[VTNET_QUEUE_SIZE];
+	unsigned nheld;
+	struct iovec first[VTNET_QUEUE_SIZE];
+	unsigned nfirst;
 	struct vtnet_counters c;
 };
 
-static int want_hdr(const struct virtio_dev *vd)
+static bool has(const struct vtnet *s, unsigned bit)
 {
-	uint64_t f = vd->guest_features;
-	return (f & (1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MRG_RXBUF)) ? HDR_MRG
-										 : HDR_LEGACY;
+	return (s->vd.guest_features >> bit) & 1;
 }
 
-/* The tap's header length follows what the driver negotiated. */
-static int hdr_len(struct vtnet *s)
+/* The header the guest uses: 12 bytes with VERSION_1 or MRG_RXBUF, else 10. */
+static size_t hdr_len(const struct vtnet *s)
 {
-	int h = want_hdr(&s->vd);
-	if (h != s->hdr_len && s->tap >= 0 && ioctl(s->tap, TUNSETVNETHDRSZ, &h) == 0)
-		s->hdr_len = h;
-	return h;
+	return has(s, VIRTIO_F_VERSION_1) || has(s, VIRTIO_NET_F_MRG_RXBUF)
+		   ? VIRTIO_NET_HDR_LEN
+		   : VIRTIO_NET_HDR_LEN_LEGACY;
 }
 
-static void link_down(struct vtnet *s, const char *why)
+static uint16_t get_le16(const uint8_t *p)
 {
-	fprintf(stderr, "khyve: virtio-net: the tap failed (%s): link down\n", why);
-	uint16_t st = 0;
-	memcpy(s->vd.config + 6, &st, 2);
-	if (s->ev)
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static void put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void watch(struct vtnet *s, bool on)
+{
+	if (s->ev == NULL || s->watching == on)
+		return;
+	if (on)
+		evloop_fd_resume(s->ev);
+	else
 		evloop_fd_pause(s->ev);
-	close(s->tap);
-	s->tap = -1;
+	s->watching = on;
+}
+
+/* The offloads the guest accepts on receive become the tap's (TUNSETOFFLOAD). */
+static void apply_offloads(struct vtnet *s)
+{
+	unsigned f = 0;
+	if (has(s, VIRTIO_NET_F_GUEST_CSUM))
+		f |= TAP_OFF_CSUM;
+	if (has(s, VIRTIO_NET_F_GUEST_TSO4))
+		f |= TAP_OFF_TSO4;
+	if (has(s, VIRTIO_NET_F_GUEST_TSO6))
+		f |= TAP_OFF_TSO6;
+	if (has(s, VIRTIO_NET_F_GUEST_ECN))
+		f |= TAP_OFF_TSO_ECN;
+	if (f == s->offloads)
+		return;
+	if (tap_set_offload(s->tap, f) < 0)
+		fprintf(stderr, "virtio-net: %s: TUNSETOFFLOAD 0x%x failed\n", tap_name(s->tap), f);
+	s->offloads = f;
+}
+
+/* The tap is gone (EBADFD, EIO, ENODEV, ...): link down, a config interrupt. */
+static void link_down(struct vtnet *s, int err)
+{
+	if (s->link_down)
+		return;
+	fprintf(stderr, "virtio-net: %s: %s; link down\n", tap_name(s->tap),
+		err ? strerror(err) : "end of file");
+	s->link_down = true;
+	s->c.link_down++;
+	watch(s, false);
+	put_le16(s->vd.config + VTNET_CFG_STATUS, 0);
 	virtio_config_changed(&s->vd);
 }
 
-static void tx(struct vtnet *s)
+static bool io_gone(int e)
 {
-	struct virtio_dev *vd = &s->vd;
-	struct vq_chain c;
-	int rc;
-	bool any = false;
-	int h = hdr_len(s);
-	while ((rc = virtio_get_chain(vd, Q_TX, s->iov, NET_QUEUE_SIZE, &c)) != 0) {
-		if (rc == -ENOBUFS)
-			continue;
-		if (rc < 0)
-			break;
-		any = true;
-		/* BAD-INPUTS N1: shorter than the header, or too long: dropped and counted. */
-		if (c.read_len < (uint64_t)h + 14 || c.read_len > MAX_FRAME || c.nread == 0) {
-			s->c.tx_dropped++;
-		} else if (s->tap >= 0) {
-			ssize_t n = writev(s->tap, s->iov, (int)c.nread);
-			if (n < 0 && (errno == EIO || errno == EBADFD || errno == ENODEV))
-				link_down(s, strerror(errno));
-			else if (n < 0)
-				s->c.tx_dropped++; /* EAGAIN, ENOBUFS: the host is full, drop as a NIC */
-			else
-				s->c.tx_frames++;
-		}
-		vq_put_chain(&vd->q[Q_TX].vq, c.head, 0);
-	}
-	if (any)
-		virtio_queue_done(vd, Q_TX);
+	return e != EAGAIN && e != EWOULDBLOCK && e != EINTR && e != ENOBUFS && e != EINVAL &&
+	       e != EMSGSIZE && e != ENOMEM;
 }
 
-/* Event loop thread: frames wait on the tap, or the driver added rx buffers. */
-static void rx(struct vtnet *s)
+/*
+ * N1: the header's fields against the frame and the negotiated features.
+ * hdr: the guest's header (10 bytes used), flen: the frame after it.
+ */
+static bool tx_header_ok(const struct vtnet *s, const uint8_t *hdr, uint64_t flen)
+{
+	uint8_t flags = hdr[0], gso = hdr[1];
+	uint16_t gso_size = get_le16(hdr + 4), cstart = get_le16(hdr + 6), coff = get_le16(hdr + 8);
+	if (flen < ETH_HLEN || flen > VTNET_MAX_FRAME)
+		return false;
+	if (flags & ~(VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID))
+		return false;
+	if (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		if (!has(s, VIRTIO_NET_F_CSUM) || (uint64_t)cstart + coff + 2 > flen)
+			return false;
+	}
+	if (gso & VIRTIO_NET_HDR_GSO_ECN) {
+		if (!has(s, VIRTIO_NET_F_HOST_ECN))
+			return false;
+		gso &= (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+		if (gso == VIRTIO_NET_HDR_GSO_NONE)
+			return false;
+	}
+	switch (gso) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		return true;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		if (!has(s, VIRTIO_NET_F_HOST_TSO4))
+			return false;
+		break;
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		if (!has(s, VIRTIO_NET_F_HOST_TSO6))
+			return false;
+		break;
+	default:
+		return false; /* UDP fragmentation is not offered */
+	}
+	/* Segmentation needs a segment size and the checksum to complete. */
+	return gso_size != 0 && (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM);
+}
+
+/* [skip, end) of iov into out; returns the count. */
+static unsigned iov_tail(const struct iovec *iov, unsigned n, size_t skip, struct iovec *out)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		out[k].iov_base = (uint8_t *)iov[i].iov_base + skip;
+		out[k].iov_len = iov[i].iov_len - skip;
+		k++;
+		skip = 0;
+	}
+	return k;
+}
+
+static void tx_notify(struct vtnet *s)
 {
 	struct virtio_dev *vd = &s->vd;
-	if (!virtio_live(vd) || !vd->q[Q_RX].vq.ready || s->tap < 0)
-		return;
-	int h = hdr_len(s);
+	struct virtqueue *vq = &vd->q[TXQ].vq;
+	size_t h = hdr_len(s);
 	bool any = false;
-	for (unsigned n = 0; n < NET_QUEUE_SIZE; n++) {
-		if (!vq_has_avail(&vd->q[Q_RX].vq)) {
-			/*
-			 * Ask for a kick when the driver adds buffers (with EVENT_IDX it
-			 * kicks only past avail_event); some may have come meanwhile.
-			 */
-			if (vq_notify_on(&vd->q[Q_RX].vq))
-				continue;
-			/* No buffers: stop watching the tap until the driver adds some. */
-			if (s->ev && !s->rx_paused) {
-				evloop_fd_pause(s->ev);
-				s->rx_paused = true;
-			}
-			break;
-		}
+	apply_offloads(s);
+	for (;;) {
 		struct vq_chain c;
-		int rc = virtio_get_chain(vd, Q_RX, s->iov, NET_QUEUE_SIZE, &c);
-		if (rc <= 0)
-			break;
-		if (c.nread || c.write_len < (uint64_t)h) {
-			vq_put_chain(&vd->q[Q_RX].vq, c.head, 0); /* not a receive buffer */
-			s->c.rx_dropped++;
+		int rc = virtio_get_chain(vd, TXQ, s->iov, VTNET_QUEUE_SIZE, &c);
+		if (rc == -ENOBUFS) {
+			s->c.tx_malformed++;
 			any = true;
 			continue;
 		}
-		ssize_t got = readv(s->tap, s->iov, (int)c.niov);
-		if (got < 0) {
-			/* Nothing to read: the chain stays the driver's, for the next frame. */
-			vq_unget_chain(&vd->q[Q_RX].vq, c.head);
-			if (errno == EIO || errno == EBADFD || errno == ENODEV)
-				link_down(s, strerror(errno));
+		if (rc <= 0)
 			break;
-		}
-		if (h == HDR_MRG) {
-			uint16_t one = 1; /* num_buffers: the frame fits this one chain */
-			buf_to_iov(s->iov, c.niov, 10, &one, 2);
-		}
-		vq_put_chain(&vd->q[Q_RX].vq, c.head, (uint32_t)got);
-		s->c.rx_frames++;
 		any = true;
+		/* The tap's header: the guest's, num_buffers 0 (and 0 for a 10-byte one). */
+		uint8_t hdr[TAP_VNET_HDR_LEN] = {0};
+		uint64_t flen = c.read_len - (c.read_len < h ? 0 : h);
+		if (c.read_len < h || iov_to_buf(s->iov, c.nread, 0, hdr, h) != h ||
+		    !tx_header_ok(s, hdr, flen)) {
+			s->c.tx_malformed++; /* N1: dropped, the chain goes back */
+			vq_put_chain(vq, c.head, 0);
+			continue;
+		}
+		put_le16(hdr + 10, 0);
+		if (s->link_down) {
+			s->c.tx_errors++;
+			vq_put_chain(vq, c.head, 0);
+			continue;
+		}
+		s->txv[0].iov_base = hdr;
+		s->txv[0].iov_len = sizeof(hdr);
+		unsigned n = 1 + iov_tail(s->iov, c.nread, h, s->txv + 1);
+		ssize_t w = tap_writev(s->tap, s->txv, (int)n);
+		if (w < 0) {
+			int e = errno;
+			s->c.tx_errors++;
+			if (io_gone(e))
+				link_down(s, e);
+		} else {
+			s->c.tx_frames++;
+			s->c.tx_bytes += flen;
+		}
+		vq_put_chain(vq, c.head, 0);
 	}
 	if (any)
-		virtio_queue_done(vd, Q_RX);
+		virtio_queue_done(vd, TXQ);
 }
 
-void vtnet_tap_readable(struct virtio_dev *vd)
+/*
+ * Put the pending frame into the receive queue: 1 done (delivered or
+ * dropped), 0 no buffers (it stays pending), -1 the queue broke.
+ */
+static int rx_deliver(struct vtnet *s)
 {
-	pthread_mutex_lock(&vd->lock);
-	rx(vd->priv);
-	pthread_mutex_unlock(&vd->lock);
+	struct virtio_dev *vd = &s->vd;
+	struct virtqueue *vq = &vd->q[RXQ].vq;
+	const uint8_t *pkt = s->rxbuf + s->pend_start;
+	size_t len = s->pend_len - s->pend_start, h = hdr_len(s);
+	bool mrg = has(s, VIRTIO_NET_F_MRG_RXBUF);
+	while (s->pend_off < len) {
+		struct vq_chain c;
+		int rc = virtio_get_chain(vd, RXQ, s->iov, VTNET_QUEUE_SIZE, &c);
+		if (rc == -ENOBUFS)
+			continue;
+		if (rc <= 0)
+			return rc < 0 ? -1 : 0;
+		const struct iovec *w = s->iov + c.nread;
+		unsigned nw = c.niov - c.nread;
+		if (!mrg) {
+			/* One chain a frame: one too small gets the frame dropped. */
+			if (c.write_len < len) {
+				vq_put_chain(vq, c.head, 0);
+				s->c.rx_dropped++;
+				return 1;
+			}
+			buf_to_iov(w, nw, 0, pkt, len);
+			vq_put_chain(vq, c.head, (uint32_t)len);
+			return 1;
+		}
+		/* Mergeable buffers: each must hold a header (section 5.1.6.3.1). */
+		if (c.write_len < h) {
+			vq_put_chain(vq, c.head, 0);
+			continue;
+		}
+		if (s->nheld == 0) {
+			memcpy(s->first, w, nw * sizeof(*w));
+			s->nfirst = nw;
+		}
+		size_t n = len - s->pend_off;
+		if (n > c.write_len)
+			n = (size_t)c.write_len;
+		buf_to_iov(w, nw, 0, pkt + s->pend_off, n);
+		s->held[s->nheld].head = c.head;
+		s->held[s->nheld].len = (uint32_t)n;
+		s->nheld++;
+		s->pend_off += n;
+	}
+	if (mrg) {
+		uint8_t nb[2];
+		put_le16(nb, (uint16_t)s->nheld);
+		buf_to_iov(s->first, s->nfirst, 10, nb, 2);
+		for (unsigned i = 0; i < s->nheld; i++)
+			vq_put_chain(vq, s->held[i].head, s->held[i].len);
+		s->nheld = 0;
+	}
+	return 1;
 }
 
-static void on_tap(void *arg)
+/* Read one frame from the tap into rxbuf: 1, 0 nothing to read, -1 the tap is gone. */
+static int rx_read(struct vtnet *s)
 {
-	vtnet_tap_readable(&((struct vtnet *)arg)->vd);
+	for (;;) {
+		struct iovec v = {s->rxbuf, VTNET_RX_BUF};
+		ssize_t n = tap_readv(s->tap, &v, 1);
+		if (n < 0) {
+			int e = errno;
+			if (!io_gone(e))
+				return 0;
+			link_down(s, e);
+			return -1;
+		}
+		if (n == 0) {
+			link_down(s, 0);
+			return -1;
+		}
+		if ((size_t)n <= TAP_VNET_HDR_LEN) {
+			s->c.rx_dropped++;
+			continue;
+		}
+		/* The tap leaves num_buffers as it was: 1 unless MRG_RXBUF fixes it later. */
+		put_le16(s->rxbuf + 10, 1);
+		s->pend_start = 0;
+		if (hdr_len(s) == VIRTIO_NET_HDR_LEN_LEGACY) {
+			memmove(s->rxbuf + 2, s->rxbuf, VIRTIO_NET_HDR_LEN_LEGACY);
+			s->pend_start = 2;
+		}
+		s->pend_len = (size_t)n;
+		s->pend_off = 0;
+		return 1;
+	}
+}
+
+/* vd->lock held: frames from the tap into the guest, as long as both have some. */
+static void rx_process(struct vtnet *s)
+{
+	struct virtio_dev *vd = &s->vd;
+	struct virtqueue *vq = &vd->q[RXQ].vq;
+	if (!virtio_live(vd) || s->link_down || !vq->ready || vq->broken) {
+		watch(s, false); /* a kick on the receive queue brings it back */
+		return;
+	}
+	apply_offloads(s);
+	bool any = false, more = true;
+	for (;;) {
+		if (s->pend_len == 0) {
+			int r = rx_read(s);
+			if (r <= 0) {
+				more = r == 0;
+				break;
+			}
+		}
+		int rc = rx_deliver(s);
+		if (rc < 0) {
+			more = false;
+			break;
+		}
+		if (rc == 1) {
+			s->c.rx_frames++;
+			s->c.rx_bytes += s->pend_len - s->pend_start - hdr_len(s);
+			s->pend_len = 0;
+			any = true;
+			continue;
+		}
+		/* No buffers: ask for a kick; buffers that came meanwhile are used now. */
+		if (vq_notify_on(vq))
+			continue;
+		more = false;
+		break;
+	}
+	watch(s, more && !s->link_down);
+	if (any)
+		virtio_queue_done(vd, RXQ);
+}
+
+static void ctl_notify(struct vtnet *s)
+{
+	struct virtio_dev *vd = &s->vd;
+	struct virtqueue *vq = &vd->q[CTLQ].vq;
+	bool any = false;
+	for (;;) {
+		struct vq_chain c;
+		int rc = virtio_get_chain(vd, CTLQ, s->iov, VTNET_QUEUE_SIZE, &c);
+		if (rc == -ENOBUFS)
+			continue;
+		if (rc <= 0)
+			break;
+		any = true;
+		uint8_t cmd[2];
+		if (c.write_len == 0 || iov_to_buf(s->iov, c.nread, 0, cmd, 2) != 2) {
+			vq_put_chain(vq, c.head, 0);
+			continue;
+		}
+		s->c.ctrl++;
+		/* Receive modes (promiscuous, all-multicast, ...): the tap gets everything anyway.
+		 */
+		uint8_t ack = cmd[0] == VIRTIO_NET_CTRL_RX ? VIRTIO_NET_OK : VIRTIO_NET_ERR;
+		const struct iovec *last = &s->iov[c.niov - 1];
+		*((uint8_t *)last->iov_base + last->iov_len - 1) = ack;
+		vq_put_chain(vq, c.head, 1);
+	}
+	if (any)
+		virtio_queue_done(vd, CTLQ);
 }
 
 static void net_notify(struct virtio_dev *vd, unsigned q)
 {
 	struct vtnet *s = vd->priv;
-	if (q == Q_TX) {
-		tx(s);
-		return;
-	}
-	if (s->rx_paused && s->ev && s->tap >= 0) {
-		s->rx_paused = false;
-		evloop_fd_resume(s->ev);
-	}
-	rx(s);
+	if (q == RXQ)
+		rx_process(s);
+	else if (q == TXQ)
+		tx_notify(s);
+	else if (q == CTLQ)
+		ctl_notify(s);
 }
 
-static const struct virtio_ops net_ops = {
-	.name = "virtio-net",
-	.type = VIRTIO_ID_NET,
-	.pci_class = 0x02, /* network controller: Ethernet */
-	.pci_subclass = 0x00,
-	.nqueues = 2,
-	.queue_size = NET_QUEUE_SIZE,
-	.config_size = 12,
-	.queue_notify = net_notify,
-};
-
-void vtnet_default_mac(unsigned slot, unsigned func, const char *vmname, uint8_t mac[6])
+static void net_reset(struct virtio_dev *vd)
 {
-	char s[128];
-	snprintf(s, sizeof(s), "%u-%u-%s", slot, func, vmname);
-	MD5_CTX ctx;
-	uint8_t d[MD5_DIGEST_LENGTH];
-	MD5Init(&ctx);
-	MD5Update(&ctx, (const uint8_t *)s, strlen(s));
-	MD5Final(d, &ctx);
-	/* bhyve's: the OUI 00:a0:98 and the first three bytes of the digest */
-	mac[0] = 0x00;
-	mac[1] = 0xa0;
-	mac[2] = 0x98;
-	memcpy(mac + 3, d, 3);
+	struct vtnet *s = vd->priv;
+	/* Chains held for a frame belong to the old rings: forget them and the frame. */
+	s->nheld = 0;
+	s->pend_len = 0;
 }
 
-struct virtio_dev *vtnet_new(const struct gmem *mem, int tap, const uint8_t mac[6],
-			     unsigned mtu)
+/* Event loop thread: the tap is readable. */
+static void on_tap(void *arg)
+{
+	struct vtnet *s = arg;
+	pthread_mutex_lock(&s->vd.lock);
+	rx_process(s);
+	pthread_mutex_unlock(&s->vd.lock);
+}
+
+void vtnet_rx_poll(struct virtio_dev *vd)
+{
+	on_tap(vd->priv);
+}
+
+struct virtio_dev *vtnet_new(const struct gmem *mem, struct tap *tap, struct evloop *loop,
+			     const struct vtnet_params *p)
 {
 	struct vtnet *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;
-	uint64_t f = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS |
-		     1ull << VIRTIO_NET_F_MRG_RXBUF;
-	if (mtu)
-		f |= 1ull << VIRTIO_NET_F_MTU;
-	if (virtio_dev_init(&s->vd, &net_ops, mem, f, s) < 0) {
+	s->rxbuf = malloc(VTNET_RX_BUF);
+	if (s->rxbuf == NULL) {
 		free(s);
 		return NULL;
 	}
+	s->p = *p;
 	s->tap = tap;
-	s->vd.q[Q_RX].device_paced = true; /* buffers wait for frames from the tap */
-	memcpy(s->vd.config, mac, 6);
-	uint16_t st = VIRTIO_NET_S_LINK_UP, pairs = 1, m = (uint16_t)mtu;
-	memcpy(s->vd.config + 6, &st, 2);
-	memcpy(s->vd.config + 8, &pairs, 2);
-	memcpy(s->vd.config + 10, &m, 2);
+	s->offloads = ~0u;
+	s->ops = (struct virtio_ops){
+	    .name = "virtio-net",
+	    .type = VIRTIO_ID_NET,
+	    .pci_class = 0x02, /* network controller */
+	    .pci_subclass = 0x00,
+	    .nqueues = 3,
+	    .queue_size = VTNET_QUEUE_SIZE,
+	    .config_size = VTNET_CFG_SIZE,
+	    .queue_notify = net_notify,
+	    .passive_queues = 1u << RXQ,
+	    .reset = net_reset,
+	};
+	uint64_t f = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS |
+		     1ull << VIRTIO_NET_F_MRG_RXBUF | 1ull << VIRTIO_NET_F_CSUM |
+		     1ull << VIRTIO_NET_F_GUEST_CSUM | 1ull << VIRTIO_NET_F_HOST_TSO4 |
+		     1ull << VIRTIO_NET_F_HOST_TSO6 | 1ull << VIRTIO_NET_F_HOST_ECN |
+		     1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_GUEST_TSO6 |
+		     1ull << VIRTIO_NET_F_GUEST_ECN | 1ull << VIRTIO_NET_F_CTRL_VQ |
+		     1ull << VIRTIO_NET_F_CTRL_RX;
+	if (p->mtu)
+		f |= 1ull << VIRTIO_NET_F_MTU;
+	if (virtio_dev_init(&s->vd, &s->ops, mem, f, s) < 0) {
+		free(s->rxbuf);
+		free(s);
+		return NULL;
+	}
+	uint8_t *cfg = s->vd.config;
+	memcpy(cfg + VTNET_CFG_MAC, p->mac, 6);
+	put_le16(cfg + VTNET_CFG_STATUS, VIRTIO_NET_S_LINK_UP);
+	put_le16(cfg + VTNET_CFG_MAX_PAIRS, 1);
+	put_le16(cfg + VTNET_CFG_MTU, p->mtu ? p->mtu : 1500);
+	if (loop) {
+		s->ev = evloop_add_fd(loop, tap_fd(tap), on_tap, s);
+		if (s->ev == NULL) {
+			virtio_dev_fini(&s->vd);
+			free(s->rxbuf);
+			free(s);
+			return NULL;
+		}
+		s->watching = true;
+	}
+	s->tap = tap;
 	return &s->vd;
-}
-
-int vtnet_attach_loop(struct virtio_dev *vd, struct evloop *loop)
-{
-	struct vtnet *s = vd->priv;
-	s->ev = evloop_add_fd(loop, s->tap, on_tap, s);
-	return s->ev ? 0 : -ENOMEM;
 }
 
 struct virtio_pci *vtnet_pci(struct virtio_dev *vd)
@@ -253,96 +510,7 @@ void vtnet_free(struct virtio_dev *vd)
 		return;
 	struct vtnet *s = vd->priv;
 	virtio_dev_fini(vd);
-	if (s->tap >= 0)
-		close(s->tap);
+	tap_close(s->tap);
+	free(s->rxbuf);
 	free(s);
 }
-
-int vtnet_open_tap(const char *name, char *err, size_t errlen)
-{
-	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: cannot open /dev/net/tun: %s", name, strerror(errno));
-		return -errno;
-	}
-	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR};
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	int h = HDR_MRG;
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETVNETHDRSZ, &h) < 0) {
-		int e = errno;
-		snprintf(err, errlen, "%s: cannot attach to the tap device: %s", name, strerror(e));
-		close(fd);
-		return -e;
-	}
-	return fd;
-}
-
-/* "xx:xx:xx:xx:xx:xx", unicast. */
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned v[6];
-	char tail;
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-		   &tail) != 6 || (v[0] & 1))
-		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
-	return 0;
-}
-
-static int net_init(struct vm *vm, struct pci_dev *dev, const char *node, char *err,
-		    size_t errlen)
-{
-	char key[96];
-	snprintf(key, sizeof(key), "%s.backend", node);
-	const char *be = config_get(vm->cfg, key);
-	if (be == NULL || *be == '\0') {
-		snprintf(err, errlen, "%s: virtio-net needs a tap device: -s SLOT,virtio-net,tapN",
-			 node);
-		return -EINVAL;
-	}
-	uint8_t mac[6];
-	snprintf(key, sizeof(key), "%s.mac", node);
-	const char *m = config_get(vm->cfg, key);
-	if (m && parse_mac(m, mac) < 0) {
-		snprintf(err, errlen, "%s=%s: expected a unicast xx:xx:xx:xx:xx:xx", key, m);
-		return -EINVAL;
-	}
-	if (m == NULL) {
-		const char *name = config_get(vm->cfg, "name");
-		vtnet_default_mac(dev->slot, dev->func, name ? name : "", mac);
-	}
-	uint64_t mtu = 0;
-	snprintf(key, sizeof(key), "%s.mtu", node);
-	if (config_get(vm->cfg, key) &&
-	    (config_get_u64(vm->cfg, key, 0, &mtu) < 0 || mtu < 68 || mtu > 65535)) {
-		snprintf(err, errlen, "%s=%s: expected 68 to 65535", key, config_get(vm->cfg, key));
-		return -EINVAL;
-	}
-	int tap = vtnet_open_tap(be, err, errlen);
-	if (tap < 0)
-		return tap;
-	struct virtio_dev *vd = vtnet_new(&vm->gmem, tap, mac, (unsigned)mtu);
-	if (vd == NULL) {
-		close(tap);
-		snprintf(err, errlen, "%s: virtio-net: out of memory", node);
-		return -ENOMEM;
-	}
-	int rc = vtnet_attach_loop(vd, vm->loop);
-	if (rc < 0) {
-		snprintf(err, errlen, "%s: virtio-net: cannot watch the tap", node);
-		return rc;
-	}
-	return virtio_pci_vm_setup(vm, vtnet_pci(vd), dev, vd, node, err, errlen);
-}
-
-static const char *const net_options[] = {"backend", "mac", "mtu", "transport", NULL};
-
-const struct pci_devemu virtio_net_emu = {
-	.name = "virtio-net",
-	.help = "virtio network device on a tap: tapN|vmnetN[,mac=xx:xx:xx:xx:xx:xx][,mtu=N]",
-	.options = net_options,
-	.init = net_init,
-	.cfg_access = virtio_pci_cfg_access,
-	.bar_moved = virtio_pci_bar_moved,
-};

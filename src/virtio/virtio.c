@@ -63,6 +63,12 @@ void virtio_dev_fini(struct virtio_dev *vd)
 static void process(struct virtio_dev *vd, unsigned q)
 {
 	struct virtio_queue *vq = &vd->q[q];
+	if (vd->ops->passive_queues & 1u << q) {
+		/* Buffers wait for the device's data: staying available is no reason to loop. */
+		if (virtio_live(vd) && vq->vq.ready && !vq->vq.broken)
+			vd->ops->queue_notify(vd, q);
+		return;
+	}
 	for (unsigned round = 0; virtio_live(vd) && vq->vq.ready && !vq->vq.broken; round++) {
 		if (round == PROCESS_ROUNDS) {
 			/* A driver that never stops adding: come back after the other descriptors. */
@@ -76,7 +82,7 @@ static void process(struct virtio_dev *vd, unsigned q)
 		 * avail index passes avail_event, which must follow what was taken.
 		 * Chains that arrived meanwhile are taken now: their kick may not come.
 		 */
-		if (!vq_notify_on(&vq->vq) || vq->device_paced)
+		if (!vq_notify_on(&vq->vq))
 			return;
 	}
 }

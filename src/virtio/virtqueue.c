@@ -476,11 +476,3 @@ size_t buf_to_iov(const struct iovec *iov, unsigned niov, size_t skip, const voi
 	}
 	return done;
 }
-
-void vq_unget_chain(struct virtqueue *vq, uint16_t head)
-{
-	if (!vq->ready || head >= vq->size || !inflight_test(vq, head))
-		return;
-	vq->last_avail--;
-	vq->inflight[head / 64] &= ~(1ull << (head % 64));
-}

@@ -1,12 +1,28 @@
-# virtio-net on a tap: the MACs (given, and bhyve's default from slot, function and VM
-# name), a ping to the host and a TCP transfer checked with md5sum.
-for i in /sys/class/net/eth*; do echo "MAC ${i##*/} $(cat "$i/address")"; done
+# virtio-net on tap0 (created by khyve, configured by host.sh), bound by the modern
+# interface: the MAC and MTU of the command line, ping at 1500 and 9000 bytes, then a file
+# each way over TCP, checked by MD5 (down: wget from the host; up: the host fetches ours).
+HOST=10.0.2.1 SIZE=104857600
+i=0
+while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+echo "MAC $(cat /sys/class/net/eth0/address)"
+echo "MTU $(cat /sys/class/net/eth0/mtu)"
+echo "VIRTIO-V1 $(cut -c33 /sys/bus/virtio/devices/virtio0/features)"
 ip link set eth0 up
 ip addr add 10.0.2.15/24 dev eth0
 i=0
-# the host side configures tap0 once it exists: wait for it to answer
-while ! ping -c 1 -W 1 10.0.2.1 > /dev/null 2>&1 && [ $i -lt 30 ]; do i=$((i + 1)); done
-echo "PING $(ping -c 5 -W 2 10.0.2.1 2>/dev/null | grep -c 'bytes from')"
-wget -q -O /tmp/data http://10.0.2.1:8080/data
-echo "TCP $(wc -c < /tmp/data) bytes $(md5sum < /tmp/data | cut -d' ' -f1)"
-echo "RX-DROPS $(cat /sys/class/net/eth0/statistics/rx_dropped) $(cat /sys/class/net/eth0/statistics/rx_errors)"
+until ping -c 1 -W 1 $HOST >/dev/null 2>&1; do i=$((i + 1)); [ $i -ge 60 ] && break; done
+echo "CARRIER $(cat /sys/class/net/eth0/carrier)"
+ping -c 3 -s 1472 $HOST | grep -q ' 0% packet loss' && echo PING-1472-OK
+ping -c 3 -s 8972 $HOST | grep -q ' 0% packet loss' && echo PING-8972-OK
+t0=$(date +%s)
+echo "DOWN $(wget -q -O - http://$HOST:8080/blob | md5sum | cut -d' ' -f1)"
+echo "DOWN-SECONDS $(($(date +%s) - t0)) for $SIZE bytes"
+mkdir -p /www
+yes khyve-guest-to-host | head -c $SIZE > /www/up
+httpd -p 8080 -h /www
+echo UP-READY
+i=0
+until wget -q -O /dev/null http://$HOST:8080/fetched 2>/dev/null; do
+	sleep 0.5; i=$((i + 1)); [ $i -ge 240 ] && break
+done
+echo "NET-DONE"
