@@ -115,13 +115,19 @@ e2e_guest_initrd() {
 	rm -rf "$g"
 }
 
-# e2e_guest_script OUT SCRIPT: an archive holding SCRIPT as /scenario.sh, which the
-# guest's /init runs last.
+# e2e_guest_script OUT SCRIPT [PROGRAM...]: an archive holding SCRIPT as /scenario.sh,
+# which the guest's /init runs last, and the programs (a scenario's guest-tools: fio,
+# ethtool, ...) at /bin/NAME with their shared libraries.
 e2e_guest_script() {
-	local g
+	local g out=$1 script=$2 t p
+	shift 2
 	g=$(mktemp -d)
-	cp "$2" "$g/scenario.sh"
-	e2e_cpio "$g" "$1"
+	cp "$script" "$g/scenario.sh"
+	for t in "$@"; do
+		p=$(command -v "$t") || e2e_die "guest tool $t: not installed"
+		e2e_copy_bin "$g" "$p" "/bin/$t"
+	done
+	e2e_cpio "$g" "$out"
 	rm -rf "$g"
 }
 
