@@ -10,6 +10,7 @@
 
 #include "cli_priv.h"
 #include "khyve/cli.h"
+#include "khyve/virtio_net.h"
 
 #define MAX_BUS 255
 #define MAX_SLOT 31
@@ -166,6 +167,14 @@ static int net_config(struct config *cfg, const char *node, const struct emul *e
 			return -EINVAL;
 		}
 	}
+	snprintf(key, sizeof(key), "%s.queues", node);
+	const char *nq = config_get(cfg, key);
+	unsigned n;
+	if (nq && vtnet_parse_queues(nq, &n) < 0) {
+		fprintf(err, "%s: virtio-net queues=%s: expected 1 to %d queue pairs\n", node, nq,
+			VTNET_MAX_PAIRS);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -229,7 +238,7 @@ static const char *const hostbridge_options[] = {"pcireg.vendor", "pcireg.device
 static const char *const blk_options[] = {"path",     "nocache", "direct",	  "ro",
 					  "sectorsize", "nodelete", "ser",	  "bootindex",
 					  "transport", "num-queues", NULL};
-static const char *const net_options[] = {"backend", "mac", "mtu", "transport", NULL};
+static const char *const net_options[] = {"backend", "mac", "mtu", "queues", "transport", NULL};
 static const char *const rnd_options[] = {"transport", NULL};
 static const char *const balloon_options[] = {"target", "deflate_on_oom", "transport", NULL};
 

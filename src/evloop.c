@@ -9,7 +9,6 @@
 #include <string.h>
 
 #define EVLOOP_RING_ENTRIES 64
-#define EVLOOP_MAX_FDS 64
 
 struct ev_fd {
 	struct evloop *loop;

@@ -10,6 +10,9 @@
 
 #include <stdbool.h>
 
+/* Descriptors a loop watches at most (a virtio-net with 16 queue pairs alone has 50). */
+#define EVLOOP_MAX_FDS 256
+
 struct evloop;
 struct ev_fd;
 

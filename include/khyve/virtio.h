@@ -41,7 +41,8 @@
 #define VIRTIO_ISR_CONFIG 0x2
 #define VIRTIO_MSI_NO_VECTOR 0xffff
 
-#define VIRTIO_MAX_QUEUES 16
+/* virtio-net's 16 queue pairs and its control queue. */
+#define VIRTIO_MAX_QUEUES 33
 
 struct virtio_dev;
 struct evloop;
@@ -61,7 +62,7 @@ struct virtio_ops {
 	 * as a network receive queue filled when frames arrive: a kick calls
 	 * queue_notify once, and the device re-arms kicks itself (vq_notify_on).
 	 */
-	uint32_t passive_queues;
+	uint64_t passive_queues;
 	/*
 	 * The driver writes config bytes [off, off+size), inside config_size; the
 	 * device applies what is writable to vd->config. NULL: all read-only.
@@ -137,6 +138,13 @@ void virtio_write_guest_features(struct virtio_dev *vd, unsigned word, uint32_t 
 int virtio_queue_start(struct virtio_dev *vd, unsigned q);
 /* The driver notified queue q (index unchecked: out of range is ignored). */
 void virtio_queue_kick(struct virtio_dev *vd, unsigned q);
+/*
+ * A passive queue's pass `round` (from 0) found the ring empty or ended:
+ * ask the driver for kicks again. True when chains arrived meanwhile and
+ * another pass should run now; after PROCESS_ROUNDS passes the queue is
+ * kicked through its eventfd instead, so other work runs first.
+ */
+bool virtio_queue_rearm(struct virtio_dev *vd, unsigned q, unsigned round);
 /*
  * After the device put chains on queue q: interrupt the driver when the
  * ring's rules say so.

@@ -46,6 +46,9 @@
 #define VTBLK_CFG_WRITEBACK 32
 #define VTBLK_CFG_SIZE 60
 
+/* num-queues: at most one a vCPU up to this. */
+#define VTBLK_MAX_QUEUES 16
+
 struct vtblk_params {
 	bool ro, nodelete;
 	unsigned logical, physical; /* sector sizes in bytes (sectorsize=L/P) */

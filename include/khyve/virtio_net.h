@@ -26,6 +26,7 @@
 #define VIRTIO_NET_F_STATUS 16
 #define VIRTIO_NET_F_CTRL_VQ 17
 #define VIRTIO_NET_F_CTRL_RX 18
+#define VIRTIO_NET_F_MQ 22
 
 #define VIRTIO_NET_S_LINK_UP 1
 
@@ -42,10 +43,13 @@
 
 /* Control queue (section 5.1.6.5). */
 #define VIRTIO_NET_CTRL_RX 0
+#define VIRTIO_NET_CTRL_MQ 4
+#define VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET 0
 #define VIRTIO_NET_OK 0
 #define VIRTIO_NET_ERR 1
 
 #define VTNET_QUEUE_SIZE 256
+#define VTNET_MAX_PAIRS 16    /* queues=: rx0,tx0,...,rx15,tx15 and the control queue */
 #define VTNET_MAX_FRAME 65536 /* frame bytes after the header, either way (BAD-INPUTS N1) */
 #define VTNET_MIN_MTU 68      /* IPv4's minimum */
 #define VTNET_MAX_MTU 65535
@@ -60,12 +64,15 @@
 
 struct vtnet_params {
 	uint8_t mac[6];
-	uint16_t mtu; /* 0: not given, no VIRTIO_NET_F_MTU */
+	uint16_t mtu;	 /* 0: not given, no VIRTIO_NET_F_MTU */
+	unsigned queues; /* queue pairs, 1 to VTNET_MAX_PAIRS (0: 1); > 1 offers MQ */
+	bool no_uring;	 /* readv/writev on the loop thread even where io_uring works */
 };
 
 struct vtnet_counters {
 	uint64_t tx_frames, tx_bytes, tx_malformed, tx_errors;
 	uint64_t rx_frames, rx_bytes, rx_dropped;
+	uint64_t rx_direct; /* frames io_uring read straight into the guest's buffers */
 	uint64_t ctrl;	    /* control-queue commands */
 	uint64_t link_down; /* times the tap went away */
 };
@@ -76,19 +83,29 @@ struct evloop;
 extern const struct pci_devemu virtio_net_emu;
 
 /*
- * A device over an open tap (which it owns from now on). loop: the tap's
- * descriptor is watched there; NULL (tests): call vtnet_rx_poll().
+ * A device over an open tap with p->queues queues (which it owns from now
+ * on). loop: the tap's descriptors and the io_uring completions are watched
+ * there; NULL (tests): call vtnet_poll().
  */
 struct virtio_dev *vtnet_new(const struct gmem *mem, struct tap *tap, struct evloop *loop,
 			     const struct vtnet_params *p);
 struct virtio_pci *vtnet_pci(struct virtio_dev *vd);
 const struct vtnet_counters *vtnet_counters(struct virtio_dev *vd);
-/* The tap is readable: move frames into the receive queue. */
-void vtnet_rx_poll(struct virtio_dev *vd);
+/* Packet I/O goes through io_uring (else readv/writev). */
+bool vtnet_uses_io_uring(struct virtio_dev *vd);
+/* Queue pairs in use (VQ_PAIRS_SET; 1 after reset). */
+unsigned vtnet_active_pairs(struct virtio_dev *vd);
+/*
+ * Tests, without a loop: what the loop would do until nothing moves: reap
+ * io_uring completions, and serve the taps that are readable and watched.
+ */
+void vtnet_poll(struct virtio_dev *vd);
 void vtnet_free(struct virtio_dev *vd);
 
 /* bhyve's default: 00:a0:98 and the first 3 bytes of MD5("slot-func-vmname"). */
 void vtnet_default_mac(unsigned slot, unsigned func, const char *vmname, uint8_t mac[6]);
+/* queues=: decimal 1 to VTNET_MAX_PAIRS. 0 or -EINVAL. */
+int vtnet_parse_queues(const char *s, unsigned *out);
 /* "xx:xx:xx:xx:xx:xx", unicast and not all zero. 0 or -EINVAL. */
 int vtnet_parse_mac(const char *s, uint8_t mac[6]);
 

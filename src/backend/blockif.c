@@ -20,12 +20,12 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "blockif_priv.h"
 #include "khyve/evloop.h"
+#include "khyve/uring.h"
 
 #define POOL_THREADS 4
 
@@ -243,62 +243,17 @@ void blockif_kick(struct blockif *b)
 
 /* ---- io_uring engine (loop thread) ---- */
 
-/*
- * io_uring_register(2) itself: liburing 2.3's shared library does not
- * export io_uring_register_restrictions() or io_uring_enable_rings().
- */
-static int ring_register(struct blockif *b, unsigned op, const void *arg, unsigned n)
-{
-	long rc = syscall(__NR_io_uring_register, b->ring.ring_fd, op, arg, n);
-	return rc < 0 ? -errno : 0;
-}
-
 static int uring_setup(struct blockif *b, char *why, size_t whylen)
 {
-	struct io_uring_params params = {.flags = IORING_SETUP_R_DISABLED};
-	int rc = io_uring_queue_init_params(b->depth, &b->ring, &params);
-	if (rc < 0) {
-		snprintf(why, whylen, "io_uring_setup: %s", strerror(-rc));
-		return rc;
-	}
-	const char *step;
 	int files[2] = {b->fd, b->bfd};
-	/*
-	 * Registrations first: once the ring is enabled with restrictions, no
-	 * io_uring_register() operation is allowed at all.
-	 */
-	step = "registering the image";
-	rc = io_uring_register_files(&b->ring, files, b->bfd >= 0 ? 2 : 1);
-	if (rc == 0) {
-		step = "registering the eventfd";
-		rc = io_uring_register_eventfd(&b->ring, b->efd);
-	}
-	if (rc == 0) {
-		/* Only the operations blockif uses, only on the registered image. */
-		struct io_uring_restriction res[] = {
-		    {.opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_READV},
-		    {.opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_WRITEV},
-		    {.opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_FSYNC},
-		    {.opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_FALLOCATE},
-		    {.opcode = IORING_RESTRICTION_SQE_FLAGS_ALLOWED, .sqe_flags = IOSQE_FIXED_FILE},
-		    {.opcode = IORING_RESTRICTION_SQE_FLAGS_REQUIRED,
-		     .sqe_flags = IOSQE_FIXED_FILE},
-		};
-		step = "restrictions";
-		rc = ring_register(b, IORING_REGISTER_RESTRICTIONS, res,
-				   sizeof(res) / sizeof(res[0]));
-	}
-	if (rc == 0) {
-		step = "enabling the ring";
-		rc = ring_register(b, IORING_REGISTER_ENABLE_RINGS, NULL, 0);
-	}
-	if (rc < 0) {
-		snprintf(why, whylen, "%s: %s", step, strerror(-rc));
-		io_uring_queue_exit(&b->ring);
-		return rc;
-	}
-	b->uring = true;
-	return 0;
+	/* Only the operations blockif uses, only on the registered image. */
+	static const uint8_t ops[] = {IORING_OP_READV, IORING_OP_WRITEV, IORING_OP_FSYNC,
+				      IORING_OP_FALLOCATE};
+	int rc = uring_setup_restricted(&b->ring, b->depth, files, b->bfd >= 0 ? 2 : 1, b->efd, ops,
+					sizeof(ops), why, whylen);
+	if (rc == 0)
+		b->uring = true;
+	return rc;
 }
 
 /* Put a round of r in the SQ ring; a request that cannot even start fails on the loop. */
@@ -334,21 +289,6 @@ static void uring_start(struct blockif *b, struct blockif_req *r)
 	b->sq_inflight++;
 }
 
-/* Submit what the SQ ring holds: one io_uring_enter unless the kernel stops early. */
-static int uring_flush(struct blockif *b)
-{
-	int rc = 0;
-	while (io_uring_sq_ready(&b->ring) > 0) {
-		rc = io_uring_submit(&b->ring);
-		if (rc == -EINTR)
-			continue;
-		if (rc <= 0)
-			break;
-	}
-	/* Left in the ring on error: the next submit or completion sends them. */
-	return rc < 0 ? rc : 0;
-}
-
 static void uring_reap(struct blockif *b, struct blockif_list *fin)
 {
 	struct blockif_list again;
@@ -368,7 +308,7 @@ static void uring_reap(struct blockif *b, struct blockif_list *fin)
 		uring_start(b, r);
 	}
 	if (io_uring_sq_ready(&b->ring) > 0)
-		uring_flush(b);
+		uring_submit_all(&b->ring);
 }
 
 /* ---- the completion path (loop thread) ---- */
@@ -474,7 +414,7 @@ int blockif_submit(struct blockif *b)
 	}
 	blockif_list_init(&b->pending);
 	blockif_pool_submit(b, &to_pool);
-	return uring_flush(b);
+	return uring_submit_all(&b->ring);
 }
 
 void blockif_cancel_all(struct blockif *b)

@@ -323,7 +323,7 @@ static void fill_config(struct vtblk *s)
 struct virtio_dev *vtblk_new(const struct gmem *mem, struct blockif *bif,
 			     const struct vtblk_params *p)
 {
-	if (p->nqueues == 0 || p->nqueues > VIRTIO_MAX_QUEUES)
+	if (p->nqueues == 0 || p->nqueues > VTBLK_MAX_QUEUES)
 		return NULL;
 	struct vtblk *s = calloc(1, sizeof(*s));
 	if (s == NULL)

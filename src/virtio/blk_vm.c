@@ -101,14 +101,14 @@ static int blk_init(struct vm *vm, struct pci_dev *dev, const char *node, char *
 				      "to 32768 with P >= L", node, ss);
 		return -EINVAL;
 	}
-	p.nqueues = vm->ncpus < VIRTIO_MAX_QUEUES ? vm->ncpus : VIRTIO_MAX_QUEUES;
+	p.nqueues = vm->ncpus < VTBLK_MAX_QUEUES ? vm->ncpus : VTBLK_MAX_QUEUES;
 	const char *nq = opt(vm, node, "num-queues");
 	if (nq) {
 		char *end;
 		unsigned long n = strtoul(nq, &end, 10);
-		if (end == nq || *end || n == 0 || n > VIRTIO_MAX_QUEUES) {
+		if (end == nq || *end || n == 0 || n > VTBLK_MAX_QUEUES) {
 			snprintf(err, errlen, "%s.num-queues=%s: expected 1 to %d", node, nq,
-				 VIRTIO_MAX_QUEUES);
+				 VTBLK_MAX_QUEUES);
 			return -EINVAL;
 		}
 		p.nqueues = (unsigned)n;

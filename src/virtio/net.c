@@ -1,103 +1,59 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * virtio-net (virtio 1.x section 5.1) on the tap backend: queue 0 receives,
- * queue 1 transmits, queue 2 is the control queue (receive-mode commands,
- * acknowledged). The tap carries the same 12-byte virtio-net header as the
- * guest, so checksum and segmentation offloads pass through unchanged.
+ * virtio-net (virtio 1.x section 5.1) on the tap backend: queue pairs
+ * (receive 2p, transmit 2p + 1; net_rx.c, net_tx.c) and the control queue
+ * (receive-mode commands acknowledged, VQ_PAIRS_SET). The tap carries the
+ * same 12-byte virtio-net header as the guest, so checksum and segmentation
+ * offloads pass through unchanged.
  *
- * Transmit: each chain's readable part is checked (BAD-INPUTS N1) and
- * written to the tap with one writev, the header first. Receive: when the
- * tap is readable a frame is read into one buffer and copied into the guest's
- * chains (several with MRG_RXBUF, num_buffers set); with no buffers the frame
- * waits there and the tap is no longer watched until the driver adds some.
- * Everything runs on the event loop thread with plain readv/writev.
+ * Multiqueue (queues=N > 1): VIRTIO_NET_F_MQ, max_virtqueue_pairs N, a tap
+ * queue (descriptor) a pair. One pair is in use after reset; VQ_PAIRS_SET
+ * picks 1..N. The tap queues of the pairs not in use are detached
+ * (TUNSETQUEUE), so the kernel steers received frames only to pairs that
+ * are served, and attached again when the driver asks for more pairs.
+ *
+ * Packet I/O runs on the event loop thread through one io_uring for the
+ * device (the tap queues registered, restricted to READV and WRITEV on
+ * them, completions signalled on an eventfd the loop watches), or with
+ * readv/writev where io_uring is unavailable. All queues are passive
+ * (virtio.h): each handler asks for kicks again itself.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "khyve/evloop.h"
-#include "khyve/virtio_net.h"
-#include "khyve/virtio_pci.h"
+#include "khyve/uring.h"
+#include "net_priv.h"
 
-#define RXQ 0
-#define TXQ 1
-#define CTLQ 2
-#define ETH_HLEN 14
-
-struct vtnet {
-	struct virtio_dev vd;
-	struct virtio_pci vp;
-	struct vtnet_params p;
-	struct virtio_ops ops;
-	struct tap *tap;
-	struct ev_fd *ev; /* the tap's descriptor on the loop; NULL in tests */
-	bool watching;	  /* ev not paused */
-	bool link_down;
-	unsigned offloads; /* TAP_OFF_* last given to the tap; ~0u: none yet */
-	struct iovec iov[VTNET_QUEUE_SIZE];
-	struct iovec txv[VTNET_QUEUE_SIZE + 1];
-	/* The frame read from the tap and not yet in the guest: rxbuf[start, len). */
-	uint8_t *rxbuf;
-	size_t pend_len, pend_start, pend_off;
-	/* MRG_RXBUF: chains holding the first pend_off bytes, and the first one's buffers. */
-	struct {
-		uint16_t head;
-		uint32_t len;
-	} held[VTNET_QUEUE_SIZE];
-	unsigned nheld;
-	struct iovec first[VTNET_QUEUE_SIZE];
-	unsigned nfirst;
-	struct vtnet_counters c;
-};
-
-static bool has(const struct vtnet *s, unsigned bit)
+void vtnet_watch(struct vtnet_pair *P, bool on)
 {
-	return (s->vd.guest_features >> bit) & 1;
-}
-
-/* The header the guest uses: 12 bytes with VERSION_1 or MRG_RXBUF, else 10. */
-static size_t hdr_len(const struct vtnet *s)
-{
-	return has(s, VIRTIO_F_VERSION_1) || has(s, VIRTIO_NET_F_MRG_RXBUF)
-		   ? VIRTIO_NET_HDR_LEN
-		   : VIRTIO_NET_HDR_LEN_LEGACY;
-}
-
-static uint16_t get_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void watch(struct vtnet *s, bool on)
-{
-	if (s->ev == NULL || s->watching == on)
+	if (P->watching == on)
+		return;
+	P->watching = on;
+	if (P->ev == NULL)
 		return;
 	if (on)
-		evloop_fd_resume(s->ev);
+		evloop_fd_resume(P->ev);
 	else
-		evloop_fd_pause(s->ev);
-	s->watching = on;
+		evloop_fd_pause(P->ev);
 }
 
 /* The offloads the guest accepts on receive become the tap's (TUNSETOFFLOAD). */
-static void apply_offloads(struct vtnet *s)
+void vtnet_apply_offloads(struct vtnet *s)
 {
 	unsigned f = 0;
-	if (has(s, VIRTIO_NET_F_GUEST_CSUM))
+	if (vtnet_has(s, VIRTIO_NET_F_GUEST_CSUM))
 		f |= TAP_OFF_CSUM;
-	if (has(s, VIRTIO_NET_F_GUEST_TSO4))
+	if (vtnet_has(s, VIRTIO_NET_F_GUEST_TSO4))
 		f |= TAP_OFF_TSO4;
-	if (has(s, VIRTIO_NET_F_GUEST_TSO6))
+	if (vtnet_has(s, VIRTIO_NET_F_GUEST_TSO6))
 		f |= TAP_OFF_TSO6;
-	if (has(s, VIRTIO_NET_F_GUEST_ECN))
+	if (vtnet_has(s, VIRTIO_NET_F_GUEST_ECN))
 		f |= TAP_OFF_TSO_ECN;
 	if (f == s->offloads)
 		return;
@@ -106,8 +62,7 @@ static void apply_offloads(struct vtnet *s)
 	s->offloads = f;
 }
 
-/* The tap is gone (EBADFD, EIO, ENODEV, ...): link down, a config interrupt. */
-static void link_down(struct vtnet *s, int err)
+void vtnet_link_down(struct vtnet *s, int err)
 {
 	if (s->link_down)
 		return;
@@ -115,60 +70,19 @@ static void link_down(struct vtnet *s, int err)
 		err ? strerror(err) : "end of file");
 	s->link_down = true;
 	s->c.link_down++;
-	watch(s, false);
-	put_le16(s->vd.config + VTNET_CFG_STATUS, 0);
+	for (unsigned p = 0; p < s->npairs; p++)
+		vtnet_watch(&s->pair[p], false);
+	vtnet_put_le16(s->vd.config + VTNET_CFG_STATUS, 0);
 	virtio_config_changed(&s->vd);
 }
 
-static bool io_gone(int e)
+bool vtnet_io_gone(int e)
 {
 	return e != EAGAIN && e != EWOULDBLOCK && e != EINTR && e != ENOBUFS && e != EINVAL &&
 	       e != EMSGSIZE && e != ENOMEM;
 }
 
-/*
- * N1: the header's fields against the frame and the negotiated features.
- * hdr: the guest's header (10 bytes used), flen: the frame after it.
- */
-static bool tx_header_ok(const struct vtnet *s, const uint8_t *hdr, uint64_t flen)
-{
-	uint8_t flags = hdr[0], gso = hdr[1];
-	uint16_t gso_size = get_le16(hdr + 4), cstart = get_le16(hdr + 6), coff = get_le16(hdr + 8);
-	if (flen < ETH_HLEN || flen > VTNET_MAX_FRAME)
-		return false;
-	if (flags & ~(VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID))
-		return false;
-	if (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-		if (!has(s, VIRTIO_NET_F_CSUM) || (uint64_t)cstart + coff + 2 > flen)
-			return false;
-	}
-	if (gso & VIRTIO_NET_HDR_GSO_ECN) {
-		if (!has(s, VIRTIO_NET_F_HOST_ECN))
-			return false;
-		gso &= (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
-		if (gso == VIRTIO_NET_HDR_GSO_NONE)
-			return false;
-	}
-	switch (gso) {
-	case VIRTIO_NET_HDR_GSO_NONE:
-		return true;
-	case VIRTIO_NET_HDR_GSO_TCPV4:
-		if (!has(s, VIRTIO_NET_F_HOST_TSO4))
-			return false;
-		break;
-	case VIRTIO_NET_HDR_GSO_TCPV6:
-		if (!has(s, VIRTIO_NET_F_HOST_TSO6))
-			return false;
-		break;
-	default:
-		return false; /* UDP fragmentation is not offered */
-	}
-	/* Segmentation needs a segment size and the checksum to complete. */
-	return gso_size != 0 && (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM);
-}
-
-/* [skip, end) of iov into out; returns the count. */
-static unsigned iov_tail(const struct iovec *iov, unsigned n, size_t skip, struct iovec *out)
+unsigned vtnet_iov_tail(const struct iovec *iov, unsigned n, size_t skip, struct iovec *out)
 {
 	unsigned k = 0;
 	for (unsigned i = 0; i < n; i++) {
@@ -184,281 +98,299 @@ static unsigned iov_tail(const struct iovec *iov, unsigned n, size_t skip, struc
 	return k;
 }
 
-static void tx_notify(struct vtnet *s)
-{
-	struct virtio_dev *vd = &s->vd;
-	struct virtqueue *vq = &vd->q[TXQ].vq;
-	size_t h = hdr_len(s);
-	bool any = false;
-	apply_offloads(s);
-	for (;;) {
-		struct vq_chain c;
-		int rc = virtio_get_chain(vd, TXQ, s->iov, VTNET_QUEUE_SIZE, &c);
-		if (rc == -ENOBUFS) {
-			s->c.tx_malformed++;
-			any = true;
-			continue;
-		}
-		if (rc <= 0)
-			break;
-		any = true;
-		/* The tap's header: the guest's, num_buffers 0 (and 0 for a 10-byte one). */
-		uint8_t hdr[TAP_VNET_HDR_LEN] = {0};
-		uint64_t flen = c.read_len - (c.read_len < h ? 0 : h);
-		if (c.read_len < h || iov_to_buf(s->iov, c.nread, 0, hdr, h) != h ||
-		    !tx_header_ok(s, hdr, flen)) {
-			s->c.tx_malformed++; /* N1: dropped, the chain goes back */
-			vq_put_chain(vq, c.head, 0);
-			continue;
-		}
-		put_le16(hdr + 10, 0);
-		if (s->link_down) {
-			s->c.tx_errors++;
-			vq_put_chain(vq, c.head, 0);
-			continue;
-		}
-		s->txv[0].iov_base = hdr;
-		s->txv[0].iov_len = sizeof(hdr);
-		unsigned n = 1 + iov_tail(s->iov, c.nread, h, s->txv + 1);
-		ssize_t w = tap_writev(s->tap, s->txv, (int)n);
-		if (w < 0) {
-			int e = errno;
-			s->c.tx_errors++;
-			if (io_gone(e))
-				link_down(s, e);
-		} else {
-			s->c.tx_frames++;
-			s->c.tx_bytes += flen;
-		}
-		vq_put_chain(vq, c.head, 0);
-	}
-	if (any)
-		virtio_queue_done(vd, TXQ);
-}
-
 /*
- * Put the pending frame into the receive queue: 1 done (delivered or
- * dropped), 0 no buffers (it stays pending), -1 the queue broke.
+ * Pairs [0, n) in use: their tap queues attached, the others' detached and
+ * no longer served. A queue that cannot be detached stays attached (what
+ * the kernel steers there waits); one that cannot be attached back sends
+ * through queue 0 and receives nothing.
  */
-static int rx_deliver(struct vtnet *s)
+static void set_active(struct vtnet *s, unsigned n)
 {
-	struct virtio_dev *vd = &s->vd;
-	struct virtqueue *vq = &vd->q[RXQ].vq;
-	const uint8_t *pkt = s->rxbuf + s->pend_start;
-	size_t len = s->pend_len - s->pend_start, h = hdr_len(s);
-	bool mrg = has(s, VIRTIO_NET_F_MRG_RXBUF);
-	while (s->pend_off < len) {
-		struct vq_chain c;
-		int rc = virtio_get_chain(vd, RXQ, s->iov, VTNET_QUEUE_SIZE, &c);
-		if (rc == -ENOBUFS)
-			continue;
-		if (rc <= 0)
-			return rc < 0 ? -1 : 0;
-		const struct iovec *w = s->iov + c.nread;
-		unsigned nw = c.niov - c.nread;
-		if (!mrg) {
-			/* One chain a frame: one too small gets the frame dropped. */
-			if (c.write_len < len) {
-				vq_put_chain(vq, c.head, 0);
-				s->c.rx_dropped++;
-				return 1;
-			}
-			buf_to_iov(w, nw, 0, pkt, len);
-			vq_put_chain(vq, c.head, (uint32_t)len);
-			return 1;
+	s->active = n;
+	for (unsigned p = 1; p < s->npairs; p++) {
+		struct vtnet_pair *P = &s->pair[p];
+		bool want = p < n;
+		if (P->attached != want) {
+			int rc = tap_set_queue(s->tap, p, want);
+			if (rc == 0)
+				P->attached = want;
+			else
+				fprintf(stderr, "virtio-net: %s: %s queue %u: %s\n",
+					tap_name(s->tap), want ? "attaching" : "detaching", p,
+					strerror(-rc));
 		}
-		/* Mergeable buffers: each must hold a header (section 5.1.6.3.1). */
-		if (c.write_len < h) {
-			vq_put_chain(vq, c.head, 0);
-			continue;
-		}
-		if (s->nheld == 0) {
-			memcpy(s->first, w, nw * sizeof(*w));
-			s->nfirst = nw;
-		}
-		size_t n = len - s->pend_off;
-		if (n > c.write_len)
-			n = (size_t)c.write_len;
-		buf_to_iov(w, nw, 0, pkt + s->pend_off, n);
-		s->held[s->nheld].head = c.head;
-		s->held[s->nheld].len = (uint32_t)n;
-		s->nheld++;
-		s->pend_off += n;
-	}
-	if (mrg) {
-		uint8_t nb[2];
-		put_le16(nb, (uint16_t)s->nheld);
-		buf_to_iov(s->first, s->nfirst, 10, nb, 2);
-		for (unsigned i = 0; i < s->nheld; i++)
-			vq_put_chain(vq, s->held[i].head, s->held[i].len);
-		s->nheld = 0;
-	}
-	return 1;
-}
-
-/* Read one frame from the tap into rxbuf: 1, 0 nothing to read, -1 the tap is gone. */
-static int rx_read(struct vtnet *s)
-{
-	for (;;) {
-		struct iovec v = {s->rxbuf, VTNET_RX_BUF};
-		ssize_t n = tap_readv(s->tap, &v, 1);
-		if (n < 0) {
-			int e = errno;
-			if (!io_gone(e))
-				return 0;
-			link_down(s, e);
-			return -1;
-		}
-		if (n == 0) {
-			link_down(s, 0);
-			return -1;
-		}
-		if ((size_t)n <= TAP_VNET_HDR_LEN) {
-			s->c.rx_dropped++;
-			continue;
-		}
-		/* The tap leaves num_buffers as it was: 1 unless MRG_RXBUF fixes it later. */
-		put_le16(s->rxbuf + 10, 1);
-		s->pend_start = 0;
-		if (hdr_len(s) == VIRTIO_NET_HDR_LEN_LEGACY) {
-			memmove(s->rxbuf + 2, s->rxbuf, VIRTIO_NET_HDR_LEN_LEGACY);
-			s->pend_start = 2;
-		}
-		s->pend_len = (size_t)n;
-		s->pend_off = 0;
-		return 1;
+		if (!want)
+			vtnet_watch(P, false);
 	}
 }
 
-/* vd->lock held: frames from the tap into the guest, as long as both have some. */
-static void rx_process(struct vtnet *s)
+static unsigned ctl_queue(const struct vtnet *s)
 {
-	struct virtio_dev *vd = &s->vd;
-	struct virtqueue *vq = &vd->q[RXQ].vq;
-	if (!virtio_live(vd) || s->link_down || !vq->ready || vq->broken) {
-		watch(s, false); /* a kick on the receive queue brings it back */
-		return;
-	}
-	apply_offloads(s);
-	bool any = false, more = true;
-	for (;;) {
-		if (s->pend_len == 0) {
-			int r = rx_read(s);
-			if (r <= 0) {
-				more = r == 0;
-				break;
-			}
-		}
-		int rc = rx_deliver(s);
-		if (rc < 0) {
-			more = false;
-			break;
-		}
-		if (rc == 1) {
-			s->c.rx_frames++;
-			s->c.rx_bytes += s->pend_len - s->pend_start - hdr_len(s);
-			s->pend_len = 0;
-			any = true;
-			continue;
-		}
-		/* No buffers: ask for a kick; buffers that came meanwhile are used now. */
-		if (vq_notify_on(vq))
-			continue;
-		more = false;
-		break;
-	}
-	watch(s, more && !s->link_down);
-	if (any)
-		virtio_queue_done(vd, RXQ);
+	return vtnet_has(s, VIRTIO_NET_F_MQ) ? 2 * s->npairs : 2;
 }
 
-static void ctl_notify(struct vtnet *s)
+/* One command: class, command, then its data (here at most a le16). */
+static uint8_t ctl_command(struct vtnet *s, const uint8_t *cmd, size_t len)
 {
-	struct virtio_dev *vd = &s->vd;
-	struct virtqueue *vq = &vd->q[CTLQ].vq;
-	bool any = false;
-	for (;;) {
-		struct vq_chain c;
-		int rc = virtio_get_chain(vd, CTLQ, s->iov, VTNET_QUEUE_SIZE, &c);
-		if (rc == -ENOBUFS)
-			continue;
-		if (rc <= 0)
-			break;
-		any = true;
-		uint8_t cmd[2];
-		if (c.write_len == 0 || iov_to_buf(s->iov, c.nread, 0, cmd, 2) != 2) {
-			vq_put_chain(vq, c.head, 0);
-			continue;
-		}
-		s->c.ctrl++;
+	switch (cmd[0]) {
+	case VIRTIO_NET_CTRL_RX:
 		/* Receive modes (promiscuous, all-multicast, ...): the tap gets everything anyway.
 		 */
-		uint8_t ack = cmd[0] == VIRTIO_NET_CTRL_RX ? VIRTIO_NET_OK : VIRTIO_NET_ERR;
-		const struct iovec *last = &s->iov[c.niov - 1];
-		*((uint8_t *)last->iov_base + last->iov_len - 1) = ack;
-		vq_put_chain(vq, c.head, 1);
+		return VIRTIO_NET_OK;
+	case VIRTIO_NET_CTRL_MQ: {
+		if (cmd[1] != VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET || !vtnet_has(s, VIRTIO_NET_F_MQ) ||
+		    len < 4)
+			return VIRTIO_NET_ERR;
+		uint16_t n = vtnet_get_le16(cmd + 2);
+		if (n < 1 || n > s->npairs)
+			return VIRTIO_NET_ERR;
+		set_active(s, n);
+		/* Pairs now in use start receiving (buffers may be waiting). */
+		for (unsigned p = 1; p < n; p++)
+			vtnet_rx_process(s, &s->pair[p], false, false);
+		return VIRTIO_NET_OK;
 	}
-	if (any)
-		virtio_queue_done(vd, CTLQ);
+	default:
+		return VIRTIO_NET_ERR;
+	}
+}
+
+static void ctl_notify(struct vtnet *s, unsigned q)
+{
+	struct virtio_dev *vd = &s->vd;
+	struct virtqueue *vq = &vd->q[q].vq;
+	for (unsigned round = 0; virtio_live(vd); round++) {
+		bool any = false;
+		for (;;) {
+			struct vq_chain c;
+			int rc = virtio_get_chain(vd, q, s->iov, VTNET_QUEUE_SIZE, &c);
+			if (rc == -ENOBUFS)
+				continue;
+			if (rc <= 0)
+				break;
+			any = true;
+			uint8_t cmd[4] = {0};
+			size_t len = iov_to_buf(s->iov, c.nread, 0, cmd, sizeof(cmd));
+			if (c.write_len == 0 || len < 2) {
+				vq_put_chain(vq, c.head, 0);
+				continue;
+			}
+			s->c.ctrl++;
+			uint8_t ack = ctl_command(s, cmd, len);
+			const struct iovec *last = &s->iov[c.niov - 1];
+			*((uint8_t *)last->iov_base + last->iov_len - 1) = ack;
+			vq_put_chain(vq, c.head, 1);
+		}
+		if (any)
+			virtio_queue_done(vd, q);
+		if (!virtio_queue_rearm(vd, q, round))
+			return;
+	}
 }
 
 static void net_notify(struct virtio_dev *vd, unsigned q)
 {
 	struct vtnet *s = vd->priv;
-	if (q == RXQ)
-		rx_process(s);
-	else if (q == TXQ)
-		tx_notify(s);
-	else if (q == CTLQ)
-		ctl_notify(s);
+	if (q == ctl_queue(s)) {
+		ctl_notify(s, q);
+		return;
+	}
+	/* Without MQ only pair 0 exists (queue 2 is the control queue). */
+	unsigned p = q / 2;
+	if (p >= s->npairs || (p > 0 && !vtnet_has(s, VIRTIO_NET_F_MQ)))
+		return;
+	if (q & 1)
+		vtnet_tx_notify(s, &s->pair[p]);
+	else
+		vtnet_rx_process(s, &s->pair[p], false, false);
 }
 
+/* vd->lock held, nothing in flight (the core waits for it). */
 static void net_reset(struct virtio_dev *vd)
 {
 	struct vtnet *s = vd->priv;
-	/* Chains held for a frame belong to the old rings: forget them and the frame. */
-	s->nheld = 0;
-	s->pend_len = 0;
+	if (s->pair == NULL)
+		return; /* virtio_dev_init's reset */
+	for (unsigned p = 0; p < s->npairs; p++) {
+		vtnet_rx_reset(&s->pair[p]);
+		s->pair[p].tx_inflight = s->pair[p].tx_n = 0;
+	}
+	set_active(s, 1);
 }
 
-/* Event loop thread: the tap is readable. */
+/* Event loop thread: a tap queue is readable. */
 static void on_tap(void *arg)
 {
+	struct vtnet_pair *P = arg;
+	pthread_mutex_lock(&P->s->vd.lock);
+	vtnet_rx_process(P->s, P, true, false);
+	pthread_mutex_unlock(&P->s->vd.lock);
+}
+
+/* Completions to the queues, then one interrupt a transmit queue and its next pass. */
+static unsigned reap(struct vtnet *s)
+{
+	struct io_uring_cqe *cqes[32];
+	unsigned total = 0, n;
+	uint32_t tx = 0;
+	while ((n = io_uring_peek_batch_cqe(&s->ring, cqes, 32)) > 0) {
+		struct {
+			uint64_t tag;
+			int res;
+		} done[32];
+		for (unsigned i = 0; i < n; i++) {
+			done[i].tag = io_uring_cqe_get_data64(cqes[i]);
+			done[i].res = cqes[i]->res;
+		}
+		io_uring_cq_advance(&s->ring, n);
+		total += n;
+		for (unsigned i = 0; i < n; i++) {
+			unsigned kind = done[i].tag & 0xff, p = (done[i].tag >> 8) & 0xff;
+			if (p >= s->npairs)
+				continue;
+			if (kind == VTNET_OP_TX) {
+				vtnet_tx_done(s, &s->pair[p], (unsigned)(done[i].tag >> 16),
+					      done[i].res);
+				tx |= 1u << p;
+			} else {
+				vtnet_rx_done(s, &s->pair[p], done[i].res);
+			}
+		}
+	}
+	for (unsigned p = 0; p < s->npairs; p++) {
+		if (!(tx & 1u << p) || !virtio_live(&s->vd))
+			continue;
+		virtio_queue_done(&s->vd, 2 * p + 1);
+		vtnet_tx_notify(s, &s->pair[p]);
+	}
+	return total;
+}
+
+/* Event loop thread: io_uring completions. */
+static void on_ring(void *arg)
+{
 	struct vtnet *s = arg;
+	eventfd_t v;
+	/* Reset the counter before looking: a completion posted after this wakes us again. */
+	(void)eventfd_read(s->efd, &v);
 	pthread_mutex_lock(&s->vd.lock);
-	rx_process(s);
+	reap(s);
 	pthread_mutex_unlock(&s->vd.lock);
 }
 
-void vtnet_rx_poll(struct virtio_dev *vd)
+void vtnet_poll(struct virtio_dev *vd)
 {
-	on_tap(vd->priv);
+	struct vtnet *s = vd->priv;
+	pthread_mutex_lock(&vd->lock);
+	for (unsigned round = 0; round < 256; round++) {
+		bool moved = s->uring && reap(s) > 0;
+		for (unsigned p = 0; p < s->npairs; p++) {
+			struct vtnet_pair *P = &s->pair[p];
+			struct pollfd pfd = {.fd = tap_queue_fd(s->tap, p), .events = POLLIN};
+			if (!P->watching || poll(&pfd, 1, 0) != 1)
+				continue;
+			vtnet_rx_process(s, P, true, false);
+			moved = true;
+		}
+		if (!moved)
+			break;
+	}
+	pthread_mutex_unlock(&vd->lock);
+}
+
+/*
+ * The ring: a WRITEV batch and a READV a pair at once. Where it cannot be
+ * set up, readv/writev (s->uring stays false). 0, or -ENOMEM: no room on the loop.
+ */
+static int ring_setup(struct vtnet *s, struct evloop *loop)
+{
+	unsigned entries = 1;
+	while (entries < s->npairs * (VTNET_TX_BATCH + 1))
+		entries <<= 1;
+	int files[VTNET_MAX_PAIRS];
+	for (unsigned p = 0; p < s->npairs; p++)
+		files[p] = tap_queue_fd(s->tap, p);
+	static const uint8_t ops[] = {IORING_OP_READV, IORING_OP_WRITEV};
+	char why[128];
+	int rc = uring_setup_restricted(&s->ring, entries, files, s->npairs, s->efd, ops,
+					sizeof(ops), why, sizeof(why));
+	if (rc < 0) {
+		fprintf(stderr,
+			"khyve: virtio-net %s: io_uring unavailable (%s); using readv/writev\n",
+			tap_name(s->tap), why);
+		return 0;
+	}
+	if (loop && (s->ring_ev = evloop_add_fd(loop, s->efd, on_ring, s)) == NULL) {
+		io_uring_queue_exit(&s->ring);
+		return -ENOMEM;
+	}
+	s->uring = true;
+	return 0;
+}
+
+static void release(struct vtnet *s)
+{
+	if (s->uring)
+		io_uring_queue_exit(&s->ring); /* waits for what is in flight */
+	if (s->efd >= 0)
+		close(s->efd);
+	for (unsigned p = 0; s->pair && p < s->npairs; p++) {
+		if (s->pair[p].ev)
+			evloop_fd_pause(s->pair[p].ev);
+		free(s->pair[p].rxbuf);
+	}
+	if (s->ring_ev)
+		evloop_fd_pause(s->ring_ev);
+	free(s->pair);
+	free(s);
+}
+
+static int pairs_setup(struct vtnet *s, struct evloop *loop)
+{
+	s->pair = calloc(s->npairs, sizeof(*s->pair));
+	if (s->pair == NULL)
+		return -ENOMEM;
+	for (unsigned p = 0; p < s->npairs; p++) {
+		struct vtnet_pair *P = &s->pair[p];
+		P->s = s;
+		P->idx = p;
+		P->attached = true;
+		P->watching = true;
+		P->rxbuf = malloc(VTNET_RX_BUF);
+		if (P->rxbuf == NULL)
+			return -ENOMEM;
+		if (loop &&
+		    (P->ev = evloop_add_fd(loop, tap_queue_fd(s->tap, p), on_tap, P)) == NULL)
+			return -ENOMEM;
+	}
+	set_active(s, 1); /* pairs 1.. wait for VQ_PAIRS_SET */
+	return 0;
 }
 
 struct virtio_dev *vtnet_new(const struct gmem *mem, struct tap *tap, struct evloop *loop,
 			     const struct vtnet_params *p)
 {
+	unsigned npairs = p->queues ? p->queues : 1;
+	if (npairs > VTNET_MAX_PAIRS || tap_queues(tap) != npairs)
+		return NULL;
 	struct vtnet *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;
-	s->rxbuf = malloc(VTNET_RX_BUF);
-	if (s->rxbuf == NULL) {
-		free(s);
-		return NULL;
-	}
 	s->p = *p;
 	s->tap = tap;
+	s->npairs = npairs;
 	s->offloads = ~0u;
+	s->efd = -1;
 	s->ops = (struct virtio_ops){
 	    .name = "virtio-net",
 	    .type = VIRTIO_ID_NET,
 	    .pci_class = 0x02, /* network controller */
 	    .pci_subclass = 0x00,
-	    .nqueues = 3,
+	    .nqueues = 2 * npairs + 1,
 	    .queue_size = VTNET_QUEUE_SIZE,
 	    .config_size = VTNET_CFG_SIZE,
 	    .queue_notify = net_notify,
-	    .passive_queues = 1u << RXQ,
+	    .passive_queues = (1ull << (2 * npairs + 1)) - 1,
 	    .reset = net_reset,
 	};
 	uint64_t f = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS |
@@ -470,27 +402,23 @@ struct virtio_dev *vtnet_new(const struct gmem *mem, struct tap *tap, struct evl
 		     1ull << VIRTIO_NET_F_CTRL_RX;
 	if (p->mtu)
 		f |= 1ull << VIRTIO_NET_F_MTU;
+	if (npairs > 1)
+		f |= 1ull << VIRTIO_NET_F_MQ;
 	if (virtio_dev_init(&s->vd, &s->ops, mem, f, s) < 0) {
-		free(s->rxbuf);
 		free(s);
 		return NULL;
 	}
 	uint8_t *cfg = s->vd.config;
 	memcpy(cfg + VTNET_CFG_MAC, p->mac, 6);
-	put_le16(cfg + VTNET_CFG_STATUS, VIRTIO_NET_S_LINK_UP);
-	put_le16(cfg + VTNET_CFG_MAX_PAIRS, 1);
-	put_le16(cfg + VTNET_CFG_MTU, p->mtu ? p->mtu : 1500);
-	if (loop) {
-		s->ev = evloop_add_fd(loop, tap_fd(tap), on_tap, s);
-		if (s->ev == NULL) {
-			virtio_dev_fini(&s->vd);
-			free(s->rxbuf);
-			free(s);
-			return NULL;
-		}
-		s->watching = true;
+	vtnet_put_le16(cfg + VTNET_CFG_STATUS, VIRTIO_NET_S_LINK_UP);
+	vtnet_put_le16(cfg + VTNET_CFG_MAX_PAIRS, (uint16_t)npairs);
+	vtnet_put_le16(cfg + VTNET_CFG_MTU, p->mtu ? p->mtu : 1500);
+	if (pairs_setup(s, loop) < 0 || (s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
+	    (!p->no_uring && ring_setup(s, loop) < 0)) {
+		virtio_dev_fini(&s->vd);
+		release(s);
+		return NULL;
 	}
-	s->tap = tap;
 	return &s->vd;
 }
 
@@ -504,13 +432,23 @@ const struct vtnet_counters *vtnet_counters(struct virtio_dev *vd)
 	return &((struct vtnet *)vd->priv)->c;
 }
 
+bool vtnet_uses_io_uring(struct virtio_dev *vd)
+{
+	return ((struct vtnet *)vd->priv)->uring;
+}
+
+unsigned vtnet_active_pairs(struct virtio_dev *vd)
+{
+	return ((struct vtnet *)vd->priv)->active;
+}
+
 void vtnet_free(struct virtio_dev *vd)
 {
 	if (vd == NULL)
 		return;
 	struct vtnet *s = vd->priv;
 	virtio_dev_fini(vd);
-	tap_close(s->tap);
-	free(s->rxbuf);
-	free(s);
+	struct tap *tap = s->tap;
+	release(s);
+	tap_close(tap);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * -s N,virtio-net,tapN|vmnetN[,mac=xx:xx:xx:xx:xx:xx][,mtu=N][,transport=...]:
+ * -s N,virtio-net,tapN|vmnetN[,mac=xx:xx:xx:xx:xx:xx][,mtu=N][,queues=N][,transport=...]:
  * the options → the tap backend and the device.
  */
 #include <errno.h>
@@ -68,6 +68,16 @@ int vtnet_parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
+int vtnet_parse_queues(const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (end == s || *end || *s == '-' || *s == '+' || v < 1 || v > VTNET_MAX_PAIRS)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
 static const char *opt(const struct vm *vm, const char *node, const char *name)
 {
 	char key[128];
@@ -101,6 +111,13 @@ static int net_init(struct vm *vm, struct pci_dev *dev, const char *node, char *
 		}
 		p.mtu = (uint16_t)v;
 	}
+	p.queues = 1;
+	const char *nq = opt(vm, node, "queues");
+	if (nq && vtnet_parse_queues(nq, &p.queues) < 0) {
+		snprintf(err, errlen, "%s.queues=%s: expected 1 to %d queue pairs", node, nq,
+			 VTNET_MAX_PAIRS);
+		return -EINVAL;
+	}
 	const char *be = opt(vm, node, "backend");
 	if (be == NULL || *be == '\0') {
 		snprintf(err, errlen, "%s: virtio-net needs a backend: -s %s,virtio-net,tapN", node,
@@ -114,7 +131,7 @@ static int net_init(struct vm *vm, struct pci_dev *dev, const char *node, char *
 	}
 	struct tap *tap;
 	char terr[200];
-	int rc = tap_open(&tap, be, terr, sizeof(terr));
+	int rc = tap_open(&tap, be, p.queues, terr, sizeof(terr));
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: virtio-net: %s", node, terr);
 		return rc;
@@ -128,11 +145,11 @@ static int net_init(struct vm *vm, struct pci_dev *dev, const char *node, char *
 	return virtio_pci_vm_setup(vm, vtnet_pci(vd), dev, vd, node, err, errlen);
 }
 
-static const char *const net_options[] = {"backend", "mac", "mtu", "transport", NULL};
+static const char *const net_options[] = {"backend", "mac", "mtu", "queues", "transport", NULL};
 
 const struct pci_devemu virtio_net_emu = {
     .name = "virtio-net",
-    .help = "virtio network device: tapN|vmnetN[,mac=xx:xx:xx:xx:xx:xx][,mtu=N]",
+    .help = "virtio network device: tapN|vmnetN[,mac=xx:xx:xx:xx:xx:xx][,mtu=N][,queues=N]",
     .options = net_options,
     .init = net_init,
     .cfg_access = virtio_pci_cfg_access,

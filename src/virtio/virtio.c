@@ -60,10 +60,28 @@ void virtio_dev_fini(struct virtio_dev *vd)
 /* Passes over a queue before the loop thread turns to other work (see process()). */
 #define PROCESS_ROUNDS 16
 
+/* Come back to queue q after the other descriptors (no-op without a loop). */
+static void defer(struct virtio_queue *vq)
+{
+	if (vq->kick_fd >= 0)
+		(void)eventfd_write(vq->kick_fd, 1);
+}
+
+bool virtio_queue_rearm(struct virtio_dev *vd, unsigned q, unsigned round)
+{
+	struct virtio_queue *vq = &vd->q[q];
+	if (!vq_notify_on(&vq->vq))
+		return false;
+	if (round + 1 < PROCESS_ROUNDS || vq->kick_fd < 0)
+		return true;
+	defer(vq);
+	return false;
+}
+
 static void process(struct virtio_dev *vd, unsigned q)
 {
 	struct virtio_queue *vq = &vd->q[q];
-	if (vd->ops->passive_queues & 1u << q) {
+	if (vd->ops->passive_queues & 1ull << q) {
 		/* Buffers wait for the device's data: staying available is no reason to loop. */
 		if (virtio_live(vd) && vq->vq.ready && !vq->vq.broken)
 			vd->ops->queue_notify(vd, q);
@@ -72,8 +90,7 @@ static void process(struct virtio_dev *vd, unsigned q)
 	for (unsigned round = 0; virtio_live(vd) && vq->vq.ready && !vq->vq.broken; round++) {
 		if (round == PROCESS_ROUNDS) {
 			/* A driver that never stops adding: come back after the other descriptors. */
-			if (vq->kick_fd >= 0)
-				(void)eventfd_write(vq->kick_fd, 1);
+			defer(vq);
 			return;
 		}
 		vd->ops->queue_notify(vd, q);

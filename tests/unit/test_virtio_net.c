@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * virtio-net on fake guest memory with a SOCK_SEQPACKET socketpair for the
- * tap: transmit, receive (one chain a frame and mergeable buffers), frames
- * waiting for buffers, BAD-INPUTS N1, the default MAC, configuration space
- * and a backend that goes away.
+ * virtio-net on fake guest memory with SOCK_SEQPACKET socketpairs for the
+ * tap's queues: transmit, receive (one chain a frame and mergeable buffers),
+ * frames waiting for buffers, BAD-INPUTS N1, the default MAC, configuration
+ * space and a backend that goes away, each on io_uring and on the readv/writev
+ * fallback (loop index 0 and 1). Multiqueue and io_uring batches:
+ * test_virtio_net_mq.c.
  */
 #include <check.h>
 #include <errno.h>
@@ -16,128 +18,11 @@
 #include "khyve/virtio_pci.h"
 #include "vtest.h"
 
-#define RXQ 0
-#define TXQ 1
-#define BUF 0x40000u /* guest buffers from here, below VT_RAM_LO */
-#define F(bit) (1u << (bit))
-
-static struct virtio_dev *vd;
-static int peer = -1;
-static uint16_t avail_idx[3], next_desc[3];
-
-static uint64_t q_desc(unsigned q)
-{
-	return VT_DESC + q * 0x10000ull;
-}
-static uint64_t q_avail(unsigned q)
-{
-	return VT_AVAIL + q * 0x10000ull;
-}
-static uint64_t q_used(unsigned q)
-{
-	return VT_USED + q * 0x10000ull;
-}
-
-static void make(const struct vtnet_params *p)
-{
-	vt_init(&virtio_net_emu);
-	int sv[2];
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
-	struct tap *tap;
-	ck_assert_int_eq(tap_from_fd(&tap, sv[0]), 0);
-	peer = sv[1];
-	vd = vtnet_new(&vt_mem.gmem, tap, NULL, p);
-	ck_assert_ptr_nonnull(vd);
-	ck_assert_int_eq(
-	    virtio_pci_setup(vtnet_pci(vd), vt_dev, vd, VIRTIO_TRANSITIONAL, true, NULL), 0);
-	memset(avail_idx, 0, sizeof(avail_idx));
-	memset(next_desc, 0, sizeof(next_desc));
-}
-
-static void up(uint32_t word0)
-{
-	vt_modern_features(word0);
-	for (unsigned q = 0; q < 3; q++)
-		vt_modern_queue(q);
-	VT_MW(VIRTIO_COMMON_STATUS, 1, 0x0f);
-	ck_assert_uint_eq(VT_M(VIRTIO_COMMON_STATUS, 1), 0x0f);
-}
-
-static void teardown(void)
-{
-	vtnet_free(vd);
-	vd = NULL;
-	if (peer >= 0)
-		close(peer);
-	peer = -1;
-	vt_fini();
-}
-
-/* Offer a chain of n buffers (addr[i], len[i]), the first nread readable. */
-static uint16_t offer(unsigned q, unsigned n, const uint64_t *addr, const uint32_t *len,
-		      unsigned nread)
-{
-	uint16_t head = next_desc[q];
-	for (unsigned i = 0; i < n; i++) {
-		uint16_t d = (uint16_t)((head + i) % VT_QSZ);
-		uint16_t flags = (uint16_t)((i + 1 < n ? 1 : 0) | (i >= nread ? 2 : 0));
-		vt_desc(q_desc(q), d, addr[i], len[i], flags, (uint16_t)((d + 1) % VT_QSZ));
-	}
-	next_desc[q] = (uint16_t)((head + n) % VT_QSZ);
-	vt_offer(q_avail(q), avail_idx[q], head);
-	avail_idx[q]++;
-	return head;
-}
-
-static uint16_t used_idx(unsigned q)
-{
-	return vt_r16(q_used(q) + 2);
-}
-static uint32_t used_id(unsigned q, unsigned i)
-{
-	return vt_r32(q_used(q) + 4 + 8 * (i % VT_QSZ));
-}
-static uint32_t used_len(unsigned q, unsigned i)
-{
-	return vt_r32(q_used(q) + 8 + 8 * (i % VT_QSZ));
-}
-
-static void fill(uint8_t *p, size_t n, uint8_t seed)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(seed + i * 7);
-}
-
-/* A 12-byte header: flags, gso_type, then zeros. */
-static void hdr(uint8_t *h, uint8_t flags, uint8_t gso, uint16_t gso_size)
-{
-	memset(h, 0, 12);
-	h[0] = flags;
-	h[1] = gso;
-	memcpy(h + 4, &gso_size, 2);
-}
-
-/* Transmit header h and a frame of flen bytes (two buffers); returns the head. */
-static uint16_t tx(const uint8_t *h, size_t hlen, size_t flen, uint8_t seed)
-{
-	static uint8_t f[VTNET_MAX_FRAME + 64];
-	fill(f, flen, seed);
-	gmem_write(&vt_mem.gmem, BUF, h, hlen);
-	gmem_write(&vt_mem.gmem, BUF + 0x100, f, flen);
-	uint64_t a[2] = {BUF, BUF + 0x100};
-	uint32_t l[2] = {(uint32_t)hlen, (uint32_t)flen};
-	uint16_t head = offer(TXQ, flen ? 2 : 1, a, l, 2);
-	vt_modern_kick(TXQ);
-	return head;
-}
-
-static ssize_t peer_recv(uint8_t *b, size_t n)
-{
-	return recv(peer, b, n, MSG_DONTWAIT);
-}
+#include "vnet.h"
 
 START_TEST(tx_frame)
 {
+	plain = _i;
 	make(&(struct vtnet_params){.mac = {2, 0, 0, 0, 0, 1}});
 	up(F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_CSUM));
 	uint8_t h[12], got[256], want[200];
@@ -159,6 +44,7 @@ END_TEST
 
 START_TEST(rx_frame)
 {
+	plain = _i;
 	make(&(struct vtnet_params){.mac = {2, 0, 0, 0, 0, 1}});
 	up(F(VIRTIO_NET_F_MAC));
 	uint64_t a = BUF;
@@ -171,7 +57,7 @@ START_TEST(rx_frame)
 	pkt[10] = 0x55; /* num_buffers as the tap leaves it: overwritten */
 	fill(pkt + 12, 300, 9);
 	ck_assert_int_eq(send(peer, pkt, sizeof(pkt), 0), (ssize_t)sizeof(pkt));
-	vtnet_rx_poll(vd);
+	settle();
 	ck_assert_uint_eq(used_idx(RXQ), 1);
 	ck_assert_uint_eq(used_id(RXQ, 0), head);
 	ck_assert_uint_eq(used_len(RXQ, 0), sizeof(pkt));
@@ -181,11 +67,14 @@ START_TEST(rx_frame)
 	ck_assert_mem_eq(got + 12, pkt + 12, 300);
 	ck_assert_uint_eq(vtnet_counters(vd)->rx_frames, 1);
 	ck_assert_uint_eq(vtnet_counters(vd)->rx_bytes, 300);
+	/* io_uring read the frame straight into the guest's buffer. */
+	ck_assert_uint_eq(vtnet_counters(vd)->rx_direct, vtnet_uses_io_uring(vd) ? 1 : 0);
 }
 END_TEST
 
 START_TEST(rx_mergeable)
 {
+	plain = _i;
 	make(&(struct vtnet_params){.mac = {2, 0, 0, 0, 0, 1}});
 	up(F(VIRTIO_NET_F_MRG_RXBUF));
 	uint16_t heads[3];
@@ -198,7 +87,7 @@ START_TEST(rx_mergeable)
 	hdr(pkt, 0, 0, 0);
 	fill(pkt + 12, 600, 1);
 	ck_assert_int_eq(send(peer, pkt, sizeof(pkt), 0), (ssize_t)sizeof(pkt));
-	vtnet_rx_poll(vd);
+	settle();
 	ck_assert_uint_eq(used_idx(RXQ), 3);
 	uint32_t lens[3] = {256, 256, 612 - 512};
 	for (unsigned i = 0; i < 3; i++) {
@@ -217,6 +106,7 @@ END_TEST
 
 START_TEST(rx_waits_for_buffers)
 {
+	plain = _i;
 	make(&(struct vtnet_params){.mac = {2, 0, 0, 0, 0, 1}});
 	up(F(VIRTIO_NET_F_MRG_RXBUF));
 	uint8_t p1[12 + 100], p2[12 + 40], got[200];
@@ -226,13 +116,14 @@ START_TEST(rx_waits_for_buffers)
 	fill(p2 + 12, 40, 77);
 	ck_assert_int_eq(send(peer, p1, sizeof(p1), 0), (ssize_t)sizeof(p1));
 	ck_assert_int_eq(send(peer, p2, sizeof(p2), 0), (ssize_t)sizeof(p2));
-	vtnet_rx_poll(vd); /* no buffers: nothing moves, nothing is lost */
+	settle(); /* no buffers: nothing moves, nothing is lost */
 	ck_assert_uint_eq(used_idx(RXQ), 0);
 	/* One buffer too small for the first frame: it is held, not used yet. */
 	uint64_t a = BUF;
 	uint32_t l = 64;
 	offer(RXQ, 1, &a, &l, 0);
 	vt_modern_kick(RXQ);
+	settle();
 	ck_assert_uint_eq(used_idx(RXQ), 0);
 	/* Two more: the first frame completes over two, the second takes the third. */
 	a = BUF + 0x1000;
@@ -241,6 +132,7 @@ START_TEST(rx_waits_for_buffers)
 	a = BUF + 0x2000;
 	offer(RXQ, 1, &a, &l, 0);
 	vt_modern_kick(RXQ);
+	settle();
 	ck_assert_uint_eq(used_idx(RXQ), 3);
 	ck_assert_uint_eq(used_len(RXQ, 0), 64);
 	ck_assert_uint_eq(used_len(RXQ, 1), 112 - 64);
@@ -260,6 +152,7 @@ END_TEST
 
 START_TEST(n1_malformed_frames)
 {
+	plain = _i;
 	make(&(struct vtnet_params){.mac = {2, 0, 0, 0, 0, 1}});
 	up(F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_HOST_TSO4));
 	uint8_t h[12], got[256];
@@ -335,6 +228,7 @@ START_TEST(config_space)
 	ck_assert_uint_eq(VT_L(VIRTIO_LEGACY_CONFIG(false) + 0, 1), 0x52);
 	ck_assert_uint_eq(VT_L(VIRTIO_LEGACY_CONFIG(false) + VTNET_CFG_STATUS, 2), 1);
 	ck_assert_uint_eq(VT_M(VIRTIO_COMMON_NUMQ, 2), 3);
+	ck_assert_uint_eq(f & F(VIRTIO_NET_F_MQ), 0); /* one pair: no multiqueue */
 	teardown();
 	/* Without mtu= there is no MTU feature. */
 	make(&(struct vtnet_params){.mac = {2, 0, 0, 0, 0, 1}});
@@ -345,6 +239,7 @@ END_TEST
 
 START_TEST(ctrl_rx_mode)
 {
+	plain = _i;
 	make(&(struct vtnet_params){.mac = {2, 0, 0, 0, 0, 1}});
 	up(F(VIRTIO_NET_F_CTRL_VQ) | F(VIRTIO_NET_F_CTRL_RX));
 	uint8_t cmd[3] = {VIRTIO_NET_CTRL_RX, 0 /* PROMISC */, 1}, ack = 0xee;
@@ -371,6 +266,7 @@ END_TEST
 
 START_TEST(backend_gone)
 {
+	plain = _i;
 	make(&(struct vtnet_params){.mac = {2, 0, 0, 0, 0, 1}});
 	up(0);
 	uint8_t gen = (uint8_t)VT_M(VIRTIO_COMMON_CFGGEN, 1);
@@ -387,13 +283,14 @@ START_TEST(backend_gone)
 	/* Still alive: frames are returned, receive does nothing. */
 	tx(h, 12, 60, 0);
 	ck_assert_uint_eq(used_idx(TXQ), 2);
-	vtnet_rx_poll(vd);
+	settle();
 	ck_assert_uint_eq(VT_M(VIRTIO_COMMON_STATUS, 1) & VIRTIO_STATUS_NEEDS_RESET, 0);
 }
 END_TEST
 
 START_TEST(legacy_header)
 {
+	plain = _i;
 	/* A legacy driver without MRG_RXBUF: a 10-byte header each way. */
 	make(&(struct vtnet_params){.mac = {2, 0, 0, 0, 0, 1}});
 	VT_LW(VIRTIO_LEGACY_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
@@ -424,6 +321,7 @@ START_TEST(legacy_header)
 	vt_w16(avail[1] + 4, 0);
 	vt_w16(avail[1] + 2, 1);
 	VT_LW(VIRTIO_LEGACY_QUEUE_NOTIFY, 2, 1);
+	settle();
 	ck_assert_int_eq(peer_recv(got, sizeof(got)), 72);
 	ck_assert_mem_eq(got + 12, f, 60);
 	/* RX: 12 + 60 from the tap → 10 + 60 in the guest. */
@@ -434,7 +332,7 @@ START_TEST(legacy_header)
 	hdr(pkt, VIRTIO_NET_HDR_F_DATA_VALID, 0, 0);
 	memcpy(pkt + 12, f, 60);
 	ck_assert_int_eq(send(peer, pkt, sizeof(pkt), 0), 72);
-	vtnet_rx_poll(vd);
+	settle();
 	ck_assert_uint_eq(vt_r16(used[0] + 2), 1);
 	ck_assert_uint_eq(vt_r32(used[0] + 8), 70);
 	gmem_read(&vt_mem.gmem, BUF + 0x1000, got, 70);
@@ -447,29 +345,29 @@ START_TEST(tap_bad_name)
 {
 	struct tap *t;
 	char err[200];
-	ck_assert_int_eq(tap_open(&t, "tap-with-a-very-long-name", err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(tap_open(&t, "tap-with-a-very-long-name", 1, err, sizeof(err)), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "tap-with-a-very-long-name"));
-	ck_assert_int_eq(tap_open(&t, "", err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(tap_open(&t, "a/b", err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(tap_open(&t, "", 1, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(tap_open(&t, "a/b", 1, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(tap_open(&t, "tap0", 0, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(tap_open(&t, "tap0", TAP_MAX_QUEUES + 1, err, sizeof(err)), -EINVAL);
 }
 END_TEST
 
 static Suite *suite(void)
 {
 	Suite *s = suite_create("virtio_net");
-	TCase *t = tcase_create("net");
-	tcase_add_checked_fixture(t, NULL, teardown);
-	tcase_set_timeout(t, 30);
-	tcase_add_test(t, tx_frame);
-	tcase_add_test(t, rx_frame);
-	tcase_add_test(t, rx_mergeable);
-	tcase_add_test(t, rx_waits_for_buffers);
-	tcase_add_test(t, n1_malformed_frames);
+	/* Loop index 0: io_uring (where it works), 1: readv/writev. */
+	TCase *t = vnet_tcase(s, "net");
+	tcase_add_loop_test(t, tx_frame, 0, 2);
+	tcase_add_loop_test(t, rx_frame, 0, 2);
+	tcase_add_loop_test(t, rx_mergeable, 0, 2);
+	tcase_add_loop_test(t, rx_waits_for_buffers, 0, 2);
+	tcase_add_loop_test(t, n1_malformed_frames, 0, 2);
 	tcase_add_test(t, config_space);
-	tcase_add_test(t, ctrl_rx_mode);
-	tcase_add_test(t, backend_gone);
-	tcase_add_test(t, legacy_header);
-	suite_add_tcase(s, t);
+	tcase_add_loop_test(t, ctrl_rx_mode, 0, 2);
+	tcase_add_loop_test(t, backend_gone, 0, 2);
+	tcase_add_loop_test(t, legacy_header, 0, 2);
 	TCase *m = tcase_create("mac");
 	tcase_add_test(m, default_mac);
 	tcase_add_test(m, tap_bad_name);

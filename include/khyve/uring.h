@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * io_uring set up the way khyve's backends use it: the ring created
+ * disabled, the descriptors it works on registered (fixed files), an
+ * eventfd signalled on completions (the event loop watches it), then the
+ * ring restricted to a few opcodes on fixed files only, and enabled.
+ */
+#ifndef KHYVE_URING_H
+#define KHYVE_URING_H
+
+#include <liburing.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * entries: SQ ring size; files[0..nfiles): the fixed files; efd: the
+ * completion eventfd; ops[0..nops): the IORING_OP_* allowed. 0, or -errno
+ * with the failing step in why (the ring is then torn down).
+ */
+int uring_setup_restricted(struct io_uring *ring, unsigned entries, const int *files,
+			   unsigned nfiles, int efd, const uint8_t *ops, unsigned nops, char *why,
+			   size_t whylen);
+/* Submit what the SQ ring holds: one io_uring_enter unless the kernel stops early. */
+int uring_submit_all(struct io_uring *ring);
+
+#endif

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Inside virtio-net: the device and its queue pairs, shared by net.c (the
+ * device, control queue, io_uring ring), net_rx.c and net_tx.c.
+ *
+ * Queue layout (virtio 1.x section 5.1.2): pair p receives on 2p and
+ * transmits on 2p + 1; the control queue is 2 * npairs with VIRTIO_NET_F_MQ
+ * and 2 without it. Everything runs on the event loop thread with vd->lock
+ * held (vCPU threads take it for register accesses).
+ */
+#ifndef KHYVE_VIRTIO_NET_PRIV_H
+#define KHYVE_VIRTIO_NET_PRIV_H
+
+#include <liburing.h>
+
+#include "khyve/virtio_net.h"
+#include "khyve/virtio_pci.h"
+
+#define ETH_HLEN 14
+/* io_uring transmit: chains one pass sends at most, and the iovecs they may use. */
+#define VTNET_TX_BATCH 64
+#define VTNET_TX_ARENA 1024
+
+/* What a completion belongs to: user_data = kind | pair << 8 | slot << 16. */
+enum { VTNET_OP_RX = 1, VTNET_OP_TX = 2 };
+
+struct vtnet;
+
+struct vtnet_tx_slot {
+	uint16_t head;
+	uint64_t flen;
+	uint8_t hdr[TAP_VNET_HDR_LEN];
+};
+
+struct vtnet_pair {
+	struct vtnet *s;
+	unsigned idx;
+	struct ev_fd *ev; /* the tap queue's descriptor on the loop; NULL in tests */
+	bool watching;	  /* it is watched (tests: vtnet_poll looks at it) */
+	bool attached;	  /* the tap queue is attached (TUNSETQUEUE) */
+
+	/*
+	 * A frame not yet all in the guest: its guest-view bytes (header of
+	 * hdr_len(), then the frame) [0, pend_len), pend_off of them delivered;
+	 * byte x >= pend_base is at pend_data[x - pend_base].
+	 */
+	uint8_t *rxbuf; /* VTNET_RX_BUF bytes: the bounce buffer */
+	uint8_t *pend_data;
+	size_t pend_len, pend_off, pend_base;
+	/* MRG_RXBUF: chains holding the first pend_off bytes, and the first one's buffers. */
+	struct {
+		uint16_t head;
+		uint32_t len;
+	} held[VTNET_QUEUE_SIZE];
+	unsigned nheld;
+	struct iovec first[VTNET_QUEUE_SIZE];
+	unsigned nfirst;
+
+	/* io_uring receive: one READV at a time into rx_chain's buffers, then rxbuf. */
+	bool rx_busy; /* the READV is in flight */
+	bool rx_have; /* rx_chain was taken from the ring and not used yet */
+	struct vq_chain rx_chain;
+	struct iovec rx_iov[VTNET_QUEUE_SIZE];
+	struct iovec rx_v[VTNET_QUEUE_SIZE + 2];
+	uint8_t rx_hdr[TAP_VNET_HDR_LEN];
+
+	/* io_uring transmit: the pass in flight, its chains and their iovecs. */
+	unsigned tx_n, tx_inflight, tx_niov;
+	struct vtnet_tx_slot tx_slot[VTNET_TX_BATCH];
+	struct iovec tx_v[VTNET_TX_ARENA];
+};
+
+struct vtnet {
+	struct virtio_dev vd;
+	struct virtio_pci vp;
+	struct vtnet_params p;
+	struct virtio_ops ops;
+	struct tap *tap;
+	unsigned npairs; /* offered: max_virtqueue_pairs */
+	unsigned active; /* in use: 1 until VQ_PAIRS_SET */
+	bool link_down;
+	unsigned offloads;			/* TAP_OFF_* last given to the tap; ~0u: none yet */
+	struct iovec iov[VTNET_QUEUE_SIZE];	/* one chain's buffers */
+	struct iovec txv[VTNET_QUEUE_SIZE + 1]; /* readv/writev: header and frame */
+	struct vtnet_pair *pair;		/* npairs */
+
+	bool uring;
+	struct io_uring ring; /* fixed file p: the tap's queue p */
+	int efd;	      /* completions: the ring's eventfd */
+	struct ev_fd *ring_ev;
+
+	struct vtnet_counters c;
+};
+
+static inline bool vtnet_has(const struct vtnet *s, unsigned bit)
+{
+	return (s->vd.guest_features >> bit) & 1;
+}
+
+/* The header the guest uses: 12 bytes with VERSION_1 or MRG_RXBUF, else 10. */
+static inline size_t vtnet_hdr_len(const struct vtnet *s)
+{
+	return vtnet_has(s, VIRTIO_F_VERSION_1) || vtnet_has(s, VIRTIO_NET_F_MRG_RXBUF)
+		   ? VIRTIO_NET_HDR_LEN
+		   : VIRTIO_NET_HDR_LEN_LEGACY;
+}
+
+static inline uint16_t vtnet_get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline void vtnet_put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static inline uint64_t vtnet_tag(unsigned kind, unsigned pair, unsigned slot)
+{
+	return (uint64_t)kind | (uint64_t)pair << 8 | (uint64_t)slot << 16;
+}
+
+/* net.c */
+void vtnet_watch(struct vtnet_pair *P, bool on);
+void vtnet_apply_offloads(struct vtnet *s);
+/* The tap is gone (EBADFD, EIO, ENODEV, ...; 0: end of file): link down, a config interrupt. */
+void vtnet_link_down(struct vtnet *s, int err);
+/* An error that means the tap is gone, not a frame that failed. */
+bool vtnet_io_gone(int e);
+/* [skip, end) of iov into out; returns the count. */
+unsigned vtnet_iov_tail(const struct iovec *iov, unsigned n, size_t skip, struct iovec *out);
+
+/* net_rx.c: readable: the tap queue is known to hold a frame. any: chains were put. */
+void vtnet_rx_process(struct vtnet *s, struct vtnet_pair *P, bool readable, bool any);
+void vtnet_rx_done(struct vtnet *s, struct vtnet_pair *P, int res);
+void vtnet_rx_reset(struct vtnet_pair *P);
+
+/* net_tx.c */
+void vtnet_tx_notify(struct vtnet *s, struct vtnet_pair *P);
+void vtnet_tx_done(struct vtnet *s, struct vtnet_pair *P, unsigned slot, int res);
+
+#endif
