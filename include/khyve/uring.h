@@ -9,6 +9,7 @@
 #define KHYVE_URING_H
 
 #include <liburing.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,5 +23,8 @@ int uring_setup_restricted(struct io_uring *ring, unsigned entries, const int *f
 			   size_t whylen);
 /* Submit what the SQ ring holds: one io_uring_enter unless the kernel stops early. */
 int uring_submit_all(struct io_uring *ring);
+
+/* Tear the ring down; idle: nothing in flight, so its files are let go of now. */
+void uring_close(struct io_uring *ring, bool idle);
 
 #endif

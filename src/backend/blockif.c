@@ -655,7 +655,7 @@ void blockif_close(struct blockif *b)
 		evloop_fd_pause(b->ev);
 	blockif_pool_stop(b); /* joins the workers: nobody writes the eventfd after this */
 	if (b->uring)
-		io_uring_queue_exit(&b->ring);
+		uring_close(&b->ring, b->sq_inflight == 0);
 	if (b->efd >= 0)
 		close(b->efd);
 	if (b->bfd >= 0)

@@ -47,7 +47,7 @@ int uring_setup_restricted(struct io_uring *ring, unsigned entries, const int *f
 	}
 	if (rc == 0) {
 		/* Only the given operations, only on the registered files. */
-		struct io_uring_restriction res[URING_MAX_OPS + 2];
+		struct io_uring_restriction res[URING_MAX_OPS + 3];
 		memset(res, 0, sizeof(res));
 		for (unsigned i = 0; i < nops; i++) {
 			res[i].opcode = IORING_RESTRICTION_SQE_OP;
@@ -57,8 +57,11 @@ int uring_setup_restricted(struct io_uring *ring, unsigned entries, const int *f
 		res[nops].sqe_flags = IOSQE_FIXED_FILE;
 		res[nops + 1].opcode = IORING_RESTRICTION_SQE_FLAGS_REQUIRED;
 		res[nops + 1].sqe_flags = IOSQE_FIXED_FILE;
+		/* And dropping the files at the end (uring_close). */
+		res[nops + 2].opcode = IORING_RESTRICTION_REGISTER_OP;
+		res[nops + 2].register_op = IORING_UNREGISTER_FILES;
 		step = "restrictions";
-		rc = ring_register(ring, IORING_REGISTER_RESTRICTIONS, res, nops + 2);
+		rc = ring_register(ring, IORING_REGISTER_RESTRICTIONS, res, nops + 3);
 	}
 	if (rc == 0) {
 		step = "enabling the ring";
@@ -84,4 +87,17 @@ int uring_submit_all(struct io_uring *ring)
 	}
 	/* Left in the ring on error: the next submit or completion sends them. */
 	return rc < 0 ? rc : 0;
+}
+
+void uring_close(struct io_uring *ring, bool idle)
+{
+	/*
+	 * The kernel tears a closed ring down in the background and only then
+	 * lets go of its fixed files: a tap would outlive the VMM for a moment.
+	 * Unregistering them first lets go at once; it waits for requests that
+	 * use them, so only when none is in flight.
+	 */
+	if (idle)
+		io_uring_unregister_files(ring);
+	io_uring_queue_exit(ring);
 }

@@ -330,8 +330,12 @@ static int ring_setup(struct vtnet *s, struct evloop *loop)
 
 static void release(struct vtnet *s)
 {
-	if (s->uring)
-		io_uring_queue_exit(&s->ring); /* waits for what is in flight */
+	if (s->uring) {
+		bool idle = true;
+		for (unsigned p = 0; s->pair && p < s->npairs; p++)
+			idle = idle && !s->pair[p].rx_busy && s->pair[p].tx_inflight == 0;
+		uring_close(&s->ring, idle);
+	}
 	if (s->efd >= 0)
 		close(s->efd);
 	for (unsigned p = 0; s->pair && p < s->npairs; p++) {

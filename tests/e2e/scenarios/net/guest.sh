@@ -1,12 +1,14 @@
 # virtio-net on tap0 (created by khyve, configured by host.sh), bound by the modern
-# interface: the MAC and MTU of the command line, ping at 1500 and 9000 bytes, then a file
-# each way over TCP, checked by MD5 (down: wget from the host; up: the host fetches ours).
+# interface: the MAC and MTU of the command line, two queue pairs (one per vCPU), ping at
+# 1500 and 9000 bytes, then a file each way over TCP, checked by MD5 (down: wget from
+# the host; up: the host fetches ours).
 HOST=10.0.2.1 SIZE=104857600
 i=0
 while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 echo "MAC $(cat /sys/class/net/eth0/address)"
 echo "MTU $(cat /sys/class/net/eth0/mtu)"
 echo "VIRTIO-V1 $(cut -c33 /sys/bus/virtio/devices/virtio0/features)"
+echo "CHANNELS $(ethtool -l eth0 | awk '/^Combined/ { printf "%s ", $2 }')"
 ip link set eth0 up
 ip addr add 10.0.2.15/24 dev eth0
 i=0
@@ -25,4 +27,7 @@ i=0
 until wget -q -O /dev/null http://$HOST:8080/fetched 2>/dev/null; do
 	sleep 0.5; i=$((i + 1)); [ $i -ge 240 ] && break
 done
+# Both queue pairs carried traffic: interrupts on each receive and transmit queue.
+awk '/virtio0-(input|output)/ { n = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i
+	print "IRQS " $NF " " (n > 0 ? "used" : "unused") }' /proc/interrupts
 echo "NET-DONE"
