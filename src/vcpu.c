@@ -139,7 +139,7 @@ static enum exit_result exit_debug(const struct exit_env *env, struct kvm_run *r
 	if (env->debug)
 		return env->debug(env->debug_arg, env->cpu, run);
 	*code = KHYVE_EXIT_ERROR;
-	snprintf(msg, msglen, "debug exit (exception %u at %#llx) with no debugger",
+	snprintf(msg, msglen, "KVM_EXIT_DEBUG (exception %u at %#llx) with no debugger",
 		 run->debug.arch.exception, (unsigned long long)run->debug.arch.pc);
 	return EXIT_STOP;
 }
