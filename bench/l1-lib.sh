@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Inside the emulated host (busybox sh), sourced by a benchmark's /l1-main: run a VMM whose
+# guest prints "PHASE-START job" and "PHASE-END job" around each measured phase and a
+# result line after it, and count during each phase only, in the kernel (histogram
+# triggers limited to the VMM's threads by set_event_pid, so that reading them takes no
+# time while the next phase starts):
+#   exits    kvm_userspace_exit: exits that reach the VMM
+#   gexits   kvm_exit: every exit of the guest, the kernel's own included
+#   syscalls raw_syscalls:sys_enter of the VMM's threads (top: the six most made, NR:count)
+# A benchmark may define bench_started (after the VMM starts; $pid), bench_phase_start
+# and bench_phase_end (its output: more key=value fields for the COUNTS line).
+T=/sys/kernel/tracing
+mount -t tracefs nodev $T 2>/dev/null
+SYS=$T/events/raw_syscalls/sys_enter UEXIT=$T/events/kvm/kvm_userspace_exit GEXIT=$T/events/kvm/kvm_exit
+K=/guest/vmlinuz I=/guest/initrd.gz C="console=ttyS0 quiet panic=-1"
+QEMU="/bin/qemu-system-x86_64 -accel kvm -M q35 -cpu host -m 512 -smp 1 -nographic -nodefaults
+	-serial stdio -no-reboot -L /usr/share/seabios -L /usr/share/qemu
+	-kernel $K -initrd $I"
+
+count_on() {
+	echo 'hist:keys=id:size=512' > $SYS/trigger
+	echo 'hist:keys=common_pid' > $UEXIT/trigger
+	echo 'hist:keys=common_pid' > $GEXIT/trigger
+}
+count_off() {
+	echo '!hist:keys=id:size=512' > $SYS/trigger
+	echo '!hist:keys=common_pid' > $UEXIT/trigger
+	echo '!hist:keys=common_pid' > $GEXIT/trigger
+}
+hits() { sed -n 's/^ *Hits: //p' "$1" | head -1; }
+top_syscalls() {
+	grep '^{ id:' $SYS/hist | sed 's/{ id: *\([0-9]*\) *} hitcount: *\([0-9]*\)/\2 \1/' |
+		sort -rn | head -6 | awk '{ printf "%s%s:%s", (NR > 1 ? "," : ""), $2, $1 }'
+}
+
+# run NAME CMD...: the VMM, its console read here; RESULT lines: "RESULT NAME <what the
+# guest printed after the result marker>"; COUNTS lines: "COUNTS NAME JOB key=value...".
+run() {
+	name=$1
+	shift
+	rm -f /tmp/con /tmp/$name.con
+	mkfifo /tmp/con
+	"$@" < /dev/null > /tmp/con 2> /tmp/$name.err &
+	pid=$!
+	(sleep 900; kill -KILL $pid 2>/dev/null) &
+	dog=$!
+	command -v bench_started > /dev/null && bench_started
+	while IFS= read -r line; do
+		line=$(echo "$line" | tr -d '\r')
+		echo "$line" >> /tmp/$name.con
+		case "$line" in
+		*PHASE-START*)
+			ls /proc/$pid/task | tr '\n' ' ' > $T/set_event_pid
+			command -v bench_phase_start > /dev/null && bench_phase_start
+			count_on ;;
+		*PHASE-END*)
+			c="exits=$(hits $UEXIT/hist) gexits=$(hits $GEXIT/hist) syscalls=$(hits $SYS/hist)"
+			c="$c top=$(top_syscalls)"
+			count_off
+			command -v bench_phase_end > /dev/null && c="$c $(bench_phase_end)"
+			echo "COUNTS $name ${line#*PHASE-END } $c" ;;
+		*RESULT-LINE*) echo "RESULT $name ${line#*RESULT-LINE }" ;;
+		esac
+	done < /tmp/con
+	rc=0
+	wait $pid || rc=$?
+	kill $dog 2>/dev/null
+	echo "E2E-L1: $name done (exit $rc)"
+	tail -3 /tmp/$name.err
+	# The guest's last words, for a run that went wrong.
+	tail -4 /tmp/$name.con | sed "s/^/E2E-L1: $name console: /"
+}
