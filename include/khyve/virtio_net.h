@@ -100,6 +100,8 @@ unsigned vtnet_active_pairs(struct virtio_dev *vd);
  * io_uring completions, and serve the taps that are readable and watched.
  */
 void vtnet_poll(struct virtio_dev *vd);
+/* The tap queue of pair is readable (what the loop calls; tests: without reaping). */
+void vtnet_tap_readable(struct virtio_dev *vd, unsigned pair);
 void vtnet_free(struct virtio_dev *vd);
 
 /* bhyve's default: 00:a0:98 and the first 3 bytes of MD5("slot-func-vmname"). */

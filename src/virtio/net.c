@@ -218,13 +218,20 @@ static void net_reset(struct virtio_dev *vd)
 	set_active(s, 1);
 }
 
+void vtnet_tap_readable(struct virtio_dev *vd, unsigned pair)
+{
+	struct vtnet *s = vd->priv;
+	pthread_mutex_lock(&vd->lock);
+	if (pair < s->npairs)
+		vtnet_rx_process(s, &s->pair[pair], true, false);
+	pthread_mutex_unlock(&vd->lock);
+}
+
 /* Event loop thread: a tap queue is readable. */
 static void on_tap(void *arg)
 {
 	struct vtnet_pair *P = arg;
-	pthread_mutex_lock(&P->s->vd.lock);
-	vtnet_rx_process(P->s, P, true, false);
-	pthread_mutex_unlock(&P->s->vd.lock);
+	vtnet_tap_readable(&P->s->vd, P->idx);
 }
 
 /* Completions to the queues, then one interrupt a transmit queue and its next pass. */
@@ -233,7 +240,8 @@ static unsigned reap(struct vtnet *s)
 	struct io_uring_cqe *cqes[32];
 	unsigned total = 0, n;
 	uint32_t tx = 0;
-	while ((n = io_uring_peek_batch_cqe(&s->ring, cqes, 32)) > 0) {
+	for (unsigned round = 0; (n = io_uring_peek_batch_cqe(&s->ring, cqes, 32)) > 0; round++) {
+		uint32_t rx = 0;
 		struct {
 			uint64_t tag;
 			int res;
@@ -253,9 +261,15 @@ static unsigned reap(struct vtnet *s)
 					      done[i].res);
 				tx |= 1u << p;
 			} else {
-				vtnet_rx_done(s, &s->pair[p], done[i].res);
+				vtnet_rx_done(s, &s->pair[p], (unsigned)(done[i].tag >> 16),
+					      done[i].res);
+				rx |= 1u << p;
 			}
 		}
+		/* Receive: what these delivered, one interrupt; a full batch posts the next. */
+		for (unsigned p = 0; p < s->npairs; p++)
+			if (rx & 1u << p)
+				vtnet_rx_reaped(s, &s->pair[p], round < VTNET_RX_ROUNDS);
 	}
 	for (unsigned p = 0; p < s->npairs; p++) {
 		if (!(tx & 1u << p) || !virtio_live(&s->vd))
@@ -299,13 +313,13 @@ void vtnet_poll(struct virtio_dev *vd)
 }
 
 /*
- * The ring: a WRITEV batch and a READV a pair at once. Where it cannot be
+ * The ring: a WRITEV batch and a READV batch a pair at once. Where it cannot be
  * set up, readv/writev (s->uring stays false). 0, or -ENOMEM: no room on the loop.
  */
 static int ring_setup(struct vtnet *s, struct evloop *loop)
 {
 	unsigned entries = 1;
-	while (entries < s->npairs * (VTNET_TX_BATCH + 1))
+	while (entries < s->npairs * (VTNET_TX_BATCH + VTNET_RX_BATCH))
 		entries <<= 1;
 	int files[VTNET_MAX_PAIRS];
 	for (unsigned p = 0; p < s->npairs; p++)
@@ -325,6 +339,7 @@ static int ring_setup(struct vtnet *s, struct evloop *loop)
 		return -ENOMEM;
 	}
 	s->uring = true;
+	s->rx_nowait = true;
 	return 0;
 }
 
@@ -333,7 +348,7 @@ static void release(struct vtnet *s)
 	if (s->uring) {
 		bool idle = true;
 		for (unsigned p = 0; s->pair && p < s->npairs; p++)
-			idle = idle && !s->pair[p].rx_busy && s->pair[p].tx_inflight == 0;
+			idle = idle && s->pair[p].rx_inflight == 0 && s->pair[p].tx_inflight == 0;
 		uring_close(&s->ring, idle);
 	}
 	if (s->efd >= 0)
@@ -360,9 +375,12 @@ static int pairs_setup(struct vtnet *s, struct evloop *loop)
 		P->idx = p;
 		P->attached = true;
 		P->watching = true;
-		P->rxbuf = malloc(VTNET_RX_BUF);
+		/* Only the pages a frame reaches are ever touched. */
+		P->rxbuf = malloc((size_t)VTNET_RX_BATCH * VTNET_RX_BUF);
 		if (P->rxbuf == NULL)
 			return -ENOMEM;
+		for (unsigned i = 0; i < VTNET_RX_BATCH; i++)
+			P->rx_slot[i].bounce = P->rxbuf + (size_t)i * VTNET_RX_BUF;
 		if (loop &&
 		    (P->ev = evloop_add_fd(loop, tap_queue_fd(s->tap, p), on_tap, P)) == NULL)
 			return -ENOMEM;

@@ -20,6 +20,10 @@
 /* io_uring transmit: chains one pass sends at most, and the iovecs they may use. */
 #define VTNET_TX_BATCH 64
 #define VTNET_TX_ARENA 1024
+/* io_uring receive: READVs a pair posts at once at most (also at most half its ring). */
+#define VTNET_RX_BATCH 8
+/* Reaped batches in a row a pair re-posts at once before it waits for readiness again. */
+#define VTNET_RX_ROUNDS 16
 
 /* What a completion belongs to: user_data = kind | pair << 8 | slot << 16. */
 enum { VTNET_OP_RX = 1, VTNET_OP_TX = 2 };
@@ -30,6 +34,25 @@ struct vtnet_tx_slot {
 	uint16_t head;
 	uint64_t flen;
 	uint8_t hdr[TAP_VNET_HDR_LEN];
+};
+
+/*
+ * A receive slot: one guest chain and the READV into it. FREE: no chain;
+ * HELD: a chain, nothing posted (a READV that found no frame puts it back
+ * here); POSTED: the READV is in flight; DONE: its result waits to be
+ * delivered in slot order.
+ */
+enum { VTNET_RX_FREE, VTNET_RX_HELD, VTNET_RX_POSTED, VTNET_RX_DONE };
+
+struct vtnet_rx_slot {
+	uint8_t state;
+	bool nowait; /* posted with RWF_NOWAIT */
+	int res;     /* DONE: bytes read or -errno */
+	struct vq_chain chain;
+	uint8_t *bounce; /* VTNET_RX_BUF bytes: what does not fit the chain */
+	uint8_t hdr[TAP_VNET_HDR_LEN];
+	struct iovec iov[VTNET_QUEUE_SIZE];
+	struct iovec v[VTNET_QUEUE_SIZE + 2];
 };
 
 struct vtnet_pair {
@@ -44,7 +67,7 @@ struct vtnet_pair {
 	 * hdr_len(), then the frame) [0, pend_len), pend_off of them delivered;
 	 * byte x >= pend_base is at pend_data[x - pend_base].
 	 */
-	uint8_t *rxbuf; /* VTNET_RX_BUF bytes: the bounce buffer */
+	uint8_t *rxbuf; /* VTNET_RX_BATCH bounce buffers of VTNET_RX_BUF bytes, one a slot */
 	uint8_t *pend_data;
 	size_t pend_len, pend_off, pend_base;
 	/* MRG_RXBUF: chains holding the first pend_off bytes, and the first one's buffers. */
@@ -56,13 +79,15 @@ struct vtnet_pair {
 	struct iovec first[VTNET_QUEUE_SIZE];
 	unsigned nfirst;
 
-	/* io_uring receive: one READV at a time into rx_chain's buffers, then rxbuf. */
-	bool rx_busy; /* the READV is in flight */
-	bool rx_have; /* rx_chain was taken from the ring and not used yet */
-	struct vq_chain rx_chain;
-	struct iovec rx_iov[VTNET_QUEUE_SIZE];
-	struct iovec rx_v[VTNET_QUEUE_SIZE + 2];
-	uint8_t rx_hdr[TAP_VNET_HDR_LEN];
+	/*
+	 * io_uring receive: a batch of READVs, one a slot. rx_ord[0, rx_n): the
+	 * slots holding chains, in the order the chains were taken and read.
+	 */
+	struct vtnet_rx_slot rx_slot[VTNET_RX_BATCH];
+	uint8_t rx_ord[VTNET_RX_BATCH];
+	unsigned rx_n;
+	unsigned rx_inflight; /* READVs posted and not reaped */
+	bool rx_short;	      /* a READV of the last batch found no frame */
 
 	/* io_uring transmit: the pass in flight, its chains and their iovecs. */
 	unsigned tx_n, tx_inflight, tx_niov;
@@ -85,6 +110,7 @@ struct vtnet {
 	struct vtnet_pair *pair;		/* npairs */
 
 	bool uring;
+	bool rx_nowait;	      /* READVs carry RWF_NOWAIT (the tap queues allow it) */
 	struct io_uring ring; /* fixed file p: the tap's queue p */
 	int efd;	      /* completions: the ring's eventfd */
 	struct ev_fd *ring_ev;
@@ -133,7 +159,10 @@ unsigned vtnet_iov_tail(const struct iovec *iov, unsigned n, size_t skip, struct
 
 /* net_rx.c: readable: the tap queue is known to hold a frame. any: chains were put. */
 void vtnet_rx_process(struct vtnet *s, struct vtnet_pair *P, bool readable, bool any);
-void vtnet_rx_done(struct vtnet *s, struct vtnet_pair *P, int res);
+/* Completion of slot's READV (res: bytes or -errno): kept until vtnet_rx_reaped. */
+void vtnet_rx_done(struct vtnet *s, struct vtnet_pair *P, unsigned slot, int res);
+/* After a run of completions: frames in slot order, one interrupt; again: may post at once. */
+void vtnet_rx_reaped(struct vtnet *s, struct vtnet_pair *P, bool again);
 void vtnet_rx_reset(struct vtnet_pair *P);
 
 /* net_tx.c */

@@ -2,14 +2,27 @@
 /*
  * virtio-net receive, per queue pair.
  *
- * With io_uring: when the tap queue is readable and the receive queue has
- * a chain, one IORING_OP_READV reads the frame straight into that chain:
- * the tap's 12-byte header into a small buffer of the pair, the frame into
- * the guest's buffers after the header, and whatever does not fit into the
- * bounce buffer. The header (num_buffers set) is copied in on completion.
- * A frame that overflowed continues from the bounce buffer into more
- * chains with MRG_RXBUF, and is dropped without it. One read is in flight
- * a pair; the tap is not watched meanwhile.
+ * With io_uring: when the tap queue is readable, up to VTNET_RX_BATCH
+ * chains (as many as the ring has, at most half of it) each get an
+ * IORING_OP_READV, all sent with one submit. Each reads a frame straight
+ * into its chain: the tap's 12-byte header into a small buffer of the slot,
+ * the frame into the guest's buffers after the header, and whatever does
+ * not fit into the slot's bounce buffer. The reads carry RWF_NOWAIT, so they
+ * run at submission, in order, and those that find no frame complete with
+ * -EAGAIN at once (without it io_uring would wait in each for a frame of its
+ * own, in no set order): their chains stay held, in order, for the next
+ * batch. A tap that refuses RWF_NOWAIT (EOPNOTSUPP) is read without it.
+ *
+ * Completions are kept by slot and delivered in slot order (a later slot
+ * that completes first waits for the earlier), with one interrupt for what
+ * a run of completions delivered. The header (num_buffers set) is copied in
+ * at delivery. A frame that overflowed continues from its bounce buffer
+ * into more chains with MRG_RXBUF (held chains that got no frame first,
+ * then the ring's), so each frame's chains are together in the used ring;
+ * without MRG_RXBUF it is dropped. A batch that filled every slot is
+ * followed at once by the next (the tap most likely holds more), else the
+ * pair waits for the tap to be readable; while reads are in flight the tap
+ * is not watched.
  *
  * Without io_uring: readv into the bounce buffer, then copies into the
  * guest's chains (several with MRG_RXBUF, num_buffers set).
@@ -19,6 +32,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "khyve/uring.h"
 #include "net_priv.h"
@@ -28,25 +42,59 @@ static struct virtqueue *rx_vq(struct vtnet *s, const struct vtnet_pair *P)
 	return &s->vd.q[2 * P->idx].vq;
 }
 
+/* A slot holding a chain with nothing in it: held, or its READV found no frame. */
+static bool rx_empty(const struct vtnet_rx_slot *t)
+{
+	return t->state == VTNET_RX_HELD ||
+	       (t->state == VTNET_RX_DONE && t->res < 0 && !vtnet_io_gone(-t->res));
+}
+
+/*
+ * The next chain for the pending frame: an empty slot's (taken from the
+ * ring before the others), else the ring's next. 1 with *c and *w (its writable
+ * buffers), 0 none, -1 the queue broke.
+ */
+static int rx_more(struct vtnet *s, struct vtnet_pair *P, struct vq_chain *c,
+		   const struct iovec **w)
+{
+	for (unsigned i = 0; i < P->rx_n; i++) {
+		struct vtnet_rx_slot *t = &P->rx_slot[P->rx_ord[i]];
+		if (!rx_empty(t))
+			continue;
+		/* Its buffers stay put: slots are refilled only once no frame is pending. */
+		t->state = VTNET_RX_FREE;
+		memmove(P->rx_ord + i, P->rx_ord + i + 1, P->rx_n - i - 1);
+		P->rx_n--;
+		*c = t->chain;
+		*w = t->iov + c->nread;
+		return 1;
+	}
+	for (;;) {
+		int rc = virtio_get_chain(&s->vd, 2 * P->idx, s->iov, VTNET_QUEUE_SIZE, c);
+		if (rc == -ENOBUFS)
+			continue;
+		if (rc <= 0)
+			return rc < 0 ? -1 : 0;
+		*w = s->iov + c->nread;
+		return 1;
+	}
+}
+
 /*
  * Put the pending frame into the receive queue: 1 done (delivered or
  * dropped), 0 no buffers (it stays pending), -1 the queue broke.
  */
 static int rx_deliver(struct vtnet *s, struct vtnet_pair *P)
 {
-	struct virtio_dev *vd = &s->vd;
-	unsigned q = 2 * P->idx;
 	struct virtqueue *vq = rx_vq(s, P);
 	size_t len = P->pend_len, h = vtnet_hdr_len(s);
 	bool mrg = vtnet_has(s, VIRTIO_NET_F_MRG_RXBUF);
 	while (P->pend_off < len) {
 		struct vq_chain c;
-		int rc = virtio_get_chain(vd, q, s->iov, VTNET_QUEUE_SIZE, &c);
-		if (rc == -ENOBUFS)
-			continue;
+		const struct iovec *w;
+		int rc = rx_more(s, P, &c, &w);
 		if (rc <= 0)
-			return rc < 0 ? -1 : 0;
-		const struct iovec *w = s->iov + c.nread;
+			return rc;
 		unsigned nw = c.niov - c.nread;
 		if (!mrg) {
 			/* One chain a frame: one too small gets the frame dropped. */
@@ -121,41 +169,152 @@ static int rx_read(struct vtnet *s, struct vtnet_pair *P)
 	}
 }
 
-/* io_uring: a READV into the next chain. 1 posted, 0 no buffers, -1 the queue broke. */
-static int rx_post(struct vtnet *s, struct vtnet_pair *P, bool *any)
+/*
+ * The most slots a batch uses: VTNET_RX_BATCH, leaving half the ring for
+ * the rest of a frame. Without RWF_NOWAIT one: a read that finds no frame
+ * might wait for one in flight, and only one right after readiness cannot.
+ */
+static unsigned rx_batch(const struct vtnet *s, const struct virtqueue *vq)
 {
-	struct virtio_dev *vd = &s->vd;
+	unsigned k = vq->size / 2;
+	if (!s->rx_nowait || k == 0)
+		return 1;
+	return k < VTNET_RX_BATCH ? k : VTNET_RX_BATCH;
+}
+
+/* Chains from the ring into free slots. 0, or -1: the queue broke. */
+static int rx_fill(struct vtnet *s, struct vtnet_pair *P, bool *any)
+{
+	struct virtqueue *vq = rx_vq(s, P);
 	size_t h = vtnet_hdr_len(s);
-	while (!P->rx_have) {
-		int rc =
-		    virtio_get_chain(vd, 2 * P->idx, P->rx_iov, VTNET_QUEUE_SIZE, &P->rx_chain);
+	unsigned k = rx_batch(s, vq), i = 0;
+	while (P->rx_n < k) {
+		while (i < VTNET_RX_BATCH && P->rx_slot[i].state != VTNET_RX_FREE)
+			i++; /* rx_n < k <= VTNET_RX_BATCH: there is one */
+		if (i == VTNET_RX_BATCH)
+			break;
+		struct vtnet_rx_slot *t = &P->rx_slot[i];
+		int rc = virtio_get_chain(&s->vd, 2 * P->idx, t->iov, VTNET_QUEUE_SIZE, &t->chain);
 		if (rc == -ENOBUFS)
 			continue;
 		if (rc <= 0)
 			return rc < 0 ? -1 : 0;
-		if (P->rx_chain.write_len >= h) {
-			P->rx_have = true;
-			break;
+		if (t->chain.write_len < h) {
+			vq_put_chain(vq, t->chain.head, 0); /* no room for a header */
+			*any = true;
+			continue;
 		}
-		vq_put_chain(rx_vq(s, P), P->rx_chain.head, 0); /* no room for a header */
-		*any = true;
+		t->state = VTNET_RX_HELD;
+		P->rx_ord[P->rx_n++] = (uint8_t)i;
 	}
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
-	if (sqe == NULL)
-		return -1; /* not expected: SQEs are submitted as soon as they are filled */
-	const struct vq_chain *c = &P->rx_chain;
-	P->rx_v[0].iov_base = P->rx_hdr;
-	P->rx_v[0].iov_len = TAP_VNET_HDR_LEN;
-	unsigned n = 1 + vtnet_iov_tail(P->rx_iov + c->nread, c->niov - c->nread, h, P->rx_v + 1);
-	P->rx_v[n].iov_base = P->rxbuf;
-	P->rx_v[n].iov_len = VTNET_RX_BUF;
-	io_uring_prep_readv(sqe, (int)P->idx, P->rx_v, n + 1, 0);
-	sqe->flags |= IOSQE_FIXED_FILE;
-	io_uring_sqe_set_data64(sqe, vtnet_tag(VTNET_OP_RX, P->idx, 0));
-	P->rx_busy = true;
-	virtio_io_start(vd);
+	return 0;
+}
+
+/* io_uring: a READV into each held chain, one submit. 1 posted, 0 no buffers, -1 broken. */
+static int rx_post(struct vtnet *s, struct vtnet_pair *P, bool *any)
+{
+	size_t h = vtnet_hdr_len(s);
+	if (rx_fill(s, P, any) < 0)
+		return -1;
+	unsigned posted = 0, most = rx_batch(s, rx_vq(s, P));
+	for (unsigned i = 0; i < P->rx_n && posted < most; i++) {
+		unsigned slot = P->rx_ord[i];
+		struct vtnet_rx_slot *t = &P->rx_slot[slot];
+		if (t->state != VTNET_RX_HELD)
+			continue;
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
+		if (sqe == NULL)
+			break; /* not expected: the ring has room for every pair's batches */
+		const struct vq_chain *c = &t->chain;
+		t->v[0].iov_base = t->hdr;
+		t->v[0].iov_len = TAP_VNET_HDR_LEN;
+		unsigned n = 1 + vtnet_iov_tail(t->iov + c->nread, c->niov - c->nread, h, t->v + 1);
+		t->v[n].iov_base = t->bounce;
+		t->v[n].iov_len = VTNET_RX_BUF;
+		io_uring_prep_readv(sqe, (int)P->idx, t->v, n + 1, 0);
+		sqe->flags |= IOSQE_FIXED_FILE;
+		sqe->rw_flags = s->rx_nowait ? RWF_NOWAIT : 0;
+		t->nowait = s->rx_nowait;
+		io_uring_sqe_set_data64(sqe, vtnet_tag(VTNET_OP_RX, P->idx, slot));
+		t->state = VTNET_RX_POSTED;
+		virtio_io_start(&s->vd);
+		posted++;
+	}
+	if (posted == 0)
+		return P->rx_n ? -1 : 0;
+	P->rx_inflight = posted;
+	P->rx_short = false;
 	uring_submit_all(&s->ring);
 	return 1;
+}
+
+/*
+ * A completed READV into slot t: true when its chain was used (put, or
+ * holding the start of a frame now pending), false when it stays held.
+ */
+static bool rx_frame(struct vtnet *s, struct vtnet_pair *P, struct vtnet_rx_slot *t, bool *any)
+{
+	int res = t->res;
+	if (res <= 0) {
+		if (res == 0 || vtnet_io_gone(-res))
+			vtnet_link_down(s, -res);
+		return false; /* EAGAIN and such: no frame, the chain waits */
+	}
+	if ((size_t)res <= TAP_VNET_HDR_LEN) {
+		s->c.rx_dropped++;
+		return false;
+	}
+	struct virtqueue *vq = rx_vq(s, P);
+	const struct vq_chain *c = &t->chain;
+	const struct iovec *w = t->iov + c->nread;
+	unsigned nw = c->niov - c->nread;
+	size_t n = (size_t)res - TAP_VNET_HDR_LEN, h = vtnet_hdr_len(s);
+	size_t room = (size_t)c->write_len - h;
+	vtnet_put_le16(t->hdr + 10, 1);
+	buf_to_iov(w, nw, 0, t->hdr, h); /* a legacy 10-byte header: the first 10 */
+	if (n <= room) {
+		vq_put_chain(vq, c->head, (uint32_t)(h + n));
+		s->c.rx_frames++;
+		s->c.rx_direct++;
+		s->c.rx_bytes += n;
+		*any = true;
+	} else if (!vtnet_has(s, VIRTIO_NET_F_MRG_RXBUF)) {
+		vq_put_chain(vq, c->head, 0);
+		s->c.rx_dropped++;
+		*any = true;
+	} else {
+		/* The rest of the frame is in the bounce buffer: on into more chains. */
+		P->held[0].head = c->head;
+		P->held[0].len = (uint32_t)c->write_len;
+		P->nheld = 1;
+		memcpy(P->first, w, nw * sizeof(*w));
+		P->nfirst = nw;
+		P->pend_data = t->bounce;
+		P->pend_base = P->pend_off = (size_t)c->write_len;
+		P->pend_len = h + n;
+	}
+	return true;
+}
+
+/* Completed READVs in slot order, up to one still in flight or a frame that overflowed. */
+static void rx_complete(struct vtnet *s, struct vtnet_pair *P, bool *any)
+{
+	unsigned i = 0, keep = 0;
+	while (i < P->rx_n && P->pend_len == 0) {
+		unsigned slot = P->rx_ord[i];
+		struct vtnet_rx_slot *t = &P->rx_slot[slot];
+		if (t->state == VTNET_RX_POSTED)
+			break;
+		i++;
+		if (t->state == VTNET_RX_DONE && rx_frame(s, P, t, any)) {
+			t->state = VTNET_RX_FREE;
+			continue;
+		}
+		t->state = VTNET_RX_HELD;
+		P->rx_ord[keep++] = (uint8_t)slot;
+	}
+	memmove(P->rx_ord + keep, P->rx_ord + i, P->rx_n - i);
+	P->rx_n = keep + (P->rx_n - i);
 }
 
 void vtnet_rx_process(struct vtnet *s, struct vtnet_pair *P, bool readable, bool any)
@@ -163,25 +322,30 @@ void vtnet_rx_process(struct vtnet *s, struct vtnet_pair *P, bool readable, bool
 	struct virtio_dev *vd = &s->vd;
 	struct virtqueue *vq = rx_vq(s, P);
 	bool more = true;
-	if (!virtio_live(vd) || s->link_down || !vq->ready || vq->broken || P->idx >= s->active ||
-	    P->rx_busy) {
-		more = false; /* a kick on the receive queue, or the completion, brings it back */
+	if (!virtio_live(vd) || s->link_down || !vq->ready || vq->broken || P->idx >= s->active) {
+		more = false; /* a kick on the receive queue, or a completion, brings it back */
 		goto out;
 	}
 	vtnet_apply_offloads(s);
 	for (;;) {
-		if (P->pend_len == 0) {
-			int r;
-			if (s->uring) {
-				if (!readable)
-					break; /* the loop tells when there is a frame */
-				r = rx_post(s, P, &any);
-				if (r == 0 && vq_notify_on(vq))
-					continue;
-				more = false; /* posted: the completion goes on */
+		if (P->pend_len == 0 && s->uring) {
+			rx_complete(s, P, &any);
+			if (P->pend_len)
+				continue;
+			if (s->link_down || P->rx_inflight) {
+				more = false; /* the last completion goes on */
 				break;
 			}
-			r = rx_read(s, P);
+			if (!readable)
+				break; /* the loop tells when there is a frame */
+			int r = rx_post(s, P, &any);
+			if (r == 0 && vq_notify_on(vq))
+				continue;
+			more = false; /* posted: the completions go on */
+			break;
+		}
+		if (P->pend_len == 0) {
+			int r = rx_read(s, P);
 			if (r <= 0) {
 				more = r == 0;
 				break;
@@ -211,57 +375,30 @@ out:
 		virtio_queue_done(vd, 2 * P->idx);
 }
 
-/* Completion of the pair's READV (res: bytes or -errno). */
-void vtnet_rx_done(struct vtnet *s, struct vtnet_pair *P, int res)
+void vtnet_rx_done(struct vtnet *s, struct vtnet_pair *P, unsigned slot, int res)
 {
-	P->rx_busy = false;
+	if (P->rx_inflight)
+		P->rx_inflight--;
+	if (res <= 0)
+		P->rx_short = true;
 	/* A reset is pending: the chain belongs to the old rings (the reset forgets it). */
-	if (virtio_io_end(&s->vd) || !P->rx_have)
+	if (virtio_io_end(&s->vd) || slot >= VTNET_RX_BATCH ||
+	    P->rx_slot[slot].state != VTNET_RX_POSTED)
 		return;
-	if (res <= 0) {
-		if (res == 0 || vtnet_io_gone(-res)) {
-			vtnet_link_down(s, -res);
-			return;
-		}
-		vtnet_rx_process(s, P, false, false); /* EAGAIN and such: the chain waits */
-		return;
+	struct vtnet_rx_slot *t = &P->rx_slot[slot];
+	if (res == -EOPNOTSUPP && t->nowait) {
+		s->rx_nowait = false; /* the tap does not take RWF_NOWAIT: no frame read */
+		res = -EAGAIN;
 	}
-	if ((size_t)res <= TAP_VNET_HDR_LEN) {
-		s->c.rx_dropped++;
-		vtnet_rx_process(s, P, false, false);
-		return;
-	}
-	struct virtqueue *vq = rx_vq(s, P);
-	const struct vq_chain *c = &P->rx_chain;
-	const struct iovec *w = P->rx_iov + c->nread;
-	unsigned nw = c->niov - c->nread;
-	size_t n = (size_t)res - TAP_VNET_HDR_LEN, h = vtnet_hdr_len(s);
-	size_t room = (size_t)c->write_len - h;
-	P->rx_have = false;
-	vtnet_put_le16(P->rx_hdr + 10, 1);
-	buf_to_iov(w, nw, 0, P->rx_hdr, h); /* a legacy 10-byte header: the first 10 */
-	if (n <= room) {
-		vq_put_chain(vq, c->head, (uint32_t)(h + n));
-		s->c.rx_frames++;
-		s->c.rx_direct++;
-		s->c.rx_bytes += n;
-	} else if (!vtnet_has(s, VIRTIO_NET_F_MRG_RXBUF)) {
-		vq_put_chain(vq, c->head, 0);
-		s->c.rx_dropped++;
-	} else {
-		/* The rest of the frame is in rxbuf: on into more chains. */
-		P->held[0].head = c->head;
-		P->held[0].len = (uint32_t)c->write_len;
-		P->nheld = 1;
-		memcpy(P->first, w, nw * sizeof(*w));
-		P->nfirst = nw;
-		P->pend_data = P->rxbuf;
-		P->pend_base = P->pend_off = (size_t)c->write_len;
-		P->pend_len = h + n;
-		vtnet_rx_process(s, P, false, false);
-		return;
-	}
-	vtnet_rx_process(s, P, false, true);
+	t->state = VTNET_RX_DONE;
+	t->res = res;
+}
+
+void vtnet_rx_reaped(struct vtnet *s, struct vtnet_pair *P, bool again)
+{
+	/* Every slot got a frame: the tap most likely holds more, read on without waiting. */
+	bool full = P->rx_inflight == 0 && !P->rx_short;
+	vtnet_rx_process(s, P, full && again, false);
 }
 
 void vtnet_rx_reset(struct vtnet_pair *P)
@@ -269,6 +406,9 @@ void vtnet_rx_reset(struct vtnet_pair *P)
 	/* Chains held for a frame belong to the old rings: forget them and the frame. */
 	P->nheld = 0;
 	P->pend_len = 0;
-	P->rx_have = false;
-	P->rx_busy = false;
+	for (unsigned i = 0; i < VTNET_RX_BATCH; i++)
+		P->rx_slot[i].state = VTNET_RX_FREE;
+	P->rx_n = 0;
+	P->rx_inflight = 0;
+	P->rx_short = false;
 }

@@ -4,7 +4,10 @@
  * queue layout, VQ_PAIRS_SET valid and invalid, traffic on pair 1 (pairs not
  * in use are not served), transmit batches through io_uring (one submit, one
  * interrupt), receive straight into a scattered chain, the forced readv/writev
- * fallback, and a reset while transmitted frames are in flight.
+ * fallback, a reset while transmitted frames are in flight; receive batches
+ * (frames in order with one interrupt, reads that found nothing keeping their
+ * chains, a frame over several chains inside a batch) and a reset while
+ * reads are in flight.
  */
 #include <check.h>
 #include <string.h>
@@ -133,17 +136,22 @@ START_TEST(mq_traffic_pair1)
 }
 END_TEST
 
-/* MSI-X on, the transmit queue on vector 1. */
-static void tx_vector(void)
+/* A one-pair device; false: it is not on io_uring (make() checked that io_uring is missing). */
+static bool uring_dev(void)
 {
-	unsigned x = vt_find_cap(PCI_CAP_ID_MSIX, 0);
-	vt_cfg_wr(x + 2, 2, 0x8000);
-	vt_bar_wr(VIRTIO_PCI_MSIX_BAR, 16 + 0, 4, 0xfee00000);
-	vt_bar_wr(VIRTIO_PCI_MSIX_BAR, 16 + 4, 4, 0);
-	vt_bar_wr(VIRTIO_PCI_MSIX_BAR, 16 + 8, 4, 0x4041);
-	vt_bar_wr(VIRTIO_PCI_MSIX_BAR, 16 + 12, 4, 0);
-	VT_MW(VIRTIO_COMMON_Q_SELECT, 2, TXQ);
-	VT_MW(VIRTIO_COMMON_Q_MSIX, 2, 1);
+	make(&(struct vtnet_params){.mac = {2, 0, 0, 0, 0, 1}});
+	return vtnet_uses_io_uring(vd);
+}
+
+/* The driver's view of the rings starts over (after a reset). */
+static void rings_fresh(void)
+{
+	memset(avail_idx, 0, sizeof(avail_idx));
+	memset(next_desc, 0, sizeof(next_desc));
+	for (unsigned q = 0; q < 3; q++) {
+		vt_w16(q_used(q) + 2, 0);
+		vt_w16(q_avail(q) + 2, 0);
+	}
 }
 
 /* n frames of 60 + i bytes on the transmit queue, one kick, no settling. */
@@ -164,10 +172,9 @@ static void tx_several(unsigned n)
 
 START_TEST(tx_batch_uring)
 {
-	make(&(struct vtnet_params){.mac = {2, 0, 0, 0, 0, 1}});
-	if (!vtnet_uses_io_uring(vd))
-		return; /* no io_uring here (make() checked that it is missing) */
-	tx_vector();
+	if (!uring_dev())
+		return;
+	msix_queue(TXQ);
 	up(0);
 	tx_several(4);
 	/* One submit sent all four; they are not back until the completions are reaped. */
@@ -192,7 +199,7 @@ START_TEST(tx_fallback_sync)
 	plain = true;
 	make(&(struct vtnet_params){.mac = {2, 0, 0, 0, 0, 1}});
 	ck_assert(!vtnet_uses_io_uring(vd));
-	tx_vector();
+	msix_queue(TXQ);
 	up(0);
 	tx_several(3);
 	ck_assert_uint_eq(used_idx(TXQ), 3);
@@ -207,8 +214,7 @@ START_TEST(rx_uring_scatter)
 {
 	/* A chain of three writable buffers (header apart, as legacy drivers do): filled in place.
 	 */
-	make(&(struct vtnet_params){.mac = {2, 0, 0, 0, 0, 1}});
-	if (!vtnet_uses_io_uring(vd))
+	if (!uring_dev())
 		return;
 	up(F(VIRTIO_NET_F_MRG_RXBUF));
 	uint64_t a[3] = {BUF, BUF + 0x1000, BUF + 0x2000};
@@ -236,8 +242,7 @@ END_TEST
 
 START_TEST(reset_tx_in_flight)
 {
-	make(&(struct vtnet_params){.mac = {2, 0, 0, 0, 0, 1}});
-	if (!vtnet_uses_io_uring(vd))
+	if (!uring_dev())
 		return;
 	up(0);
 	tx_several(2);
@@ -251,10 +256,7 @@ START_TEST(reset_tx_in_flight)
 	ck_assert_uint_eq(used_idx(TXQ), 0);
 	ck_assert_uint_eq(vtnet_counters(vd)->tx_frames, 0);
 	/* Up again on fresh rings: frames go through. */
-	memset(avail_idx, 0, sizeof(avail_idx));
-	memset(next_desc, 0, sizeof(next_desc));
-	vt_w16(q_used(TXQ) + 2, 0);
-	vt_w16(q_avail(TXQ) + 2, 0);
+	rings_fresh();
 	uint8_t got[256];
 	while (peer_recv(got, sizeof(got)) > 0)
 		;
@@ -263,6 +265,145 @@ START_TEST(reset_tx_in_flight)
 	settle();
 	ck_assert_uint_eq(used_idx(TXQ), 1);
 	ck_assert_int_eq(peer_recv(got, sizeof(got)), 12 + 60);
+}
+END_TEST
+
+/* n one-buffer receive chains of len bytes at BUF + i * 0x1000, into heads. */
+static void rx_offer(unsigned n, uint32_t len, uint16_t *heads)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t a = BUF + i * 0x1000;
+		heads[i] = offer(RXQ, 1, &a, &len, 0);
+	}
+}
+
+/* A frame of flen bytes (seed) from the host side of tap queue 0. */
+static void rx_send(size_t flen, uint8_t seed)
+{
+	uint8_t pkt[12 + 1024];
+	hdr(pkt, 0, 0, 0);
+	fill(pkt + 12, flen, seed);
+	ck_assert_int_eq(send(peer, pkt, 12 + flen, 0), (ssize_t)(12 + flen));
+}
+
+/* Used entry i is chain `head` holding, from byte skip, flen frame bytes from `from`. */
+static void rx_check(unsigned i, uint16_t head, uint32_t len, size_t skip, size_t from, size_t flen,
+		     uint8_t seed)
+{
+	uint8_t want[1024], got[1024];
+	fill(want, sizeof(want), seed);
+	ck_assert_uint_eq(used_id(RXQ, i), head);
+	ck_assert_uint_eq(used_len(RXQ, i), len);
+	gmem_read(&vt_mem.gmem, BUF + head * 0x1000u + skip, got, flen);
+	ck_assert_mem_eq(got, want + from, flen);
+}
+
+START_TEST(rx_batch_uring)
+{
+	if (!uring_dev())
+		return;
+	msix_queue(RXQ);
+	up(0);
+	uint16_t heads[8];
+	rx_offer(8, 2048, heads);
+	vt_modern_kick(RXQ);
+	/* Five frames wait before the tap is seen readable: one batch, in order, one interrupt. */
+	for (unsigned i = 0; i < 5; i++)
+		rx_send(60 + i * 10, (uint8_t)(i * 16));
+	unsigned irq = vt_msi_count;
+	settle();
+	ck_assert_uint_eq(used_idx(RXQ), 5);
+	for (unsigned i = 0; i < 5; i++) {
+		rx_check(i, heads[i], 12 + 60 + i * 10, 12, 0, 60 + i * 10, (uint8_t)(i * 16));
+		uint8_t nb[2];
+		gmem_read(&vt_mem.gmem, BUF + heads[i] * 0x1000u + 10, nb, 2);
+		ck_assert_uint_eq(nb[0] | nb[1] << 8, 1);
+	}
+	ck_assert_uint_eq(vt_msi_count, irq + 1);
+	ck_assert_uint_eq(vtnet_counters(vd)->rx_frames, 5);
+	ck_assert_uint_eq(vtnet_counters(vd)->rx_direct, 5);
+	/* The three reads that found nothing gave their chains back: the next frames use them. */
+	rx_send(70, 0xa0);
+	rx_send(80, 0xb0);
+	settle();
+	ck_assert_uint_eq(used_idx(RXQ), 7);
+	rx_check(5, heads[5], 12 + 70, 12, 0, 70, 0xa0);
+	rx_check(6, heads[6], 12 + 80, 12, 0, 80, 0xb0);
+	ck_assert_uint_eq(vt_msi_count, irq + 2);
+	ck_assert_uint_eq(vtnet_counters(vd)->rx_dropped, 0);
+}
+END_TEST
+
+START_TEST(rx_batch_mergeable)
+{
+	if (!uring_dev())
+		return;
+	msix_queue(RXQ);
+	up(F(VIRTIO_NET_F_MRG_RXBUF));
+	/* Ten chains of 256 bytes: eight get a read (half the 16-entry ring), two stay. */
+	uint16_t heads[10];
+	rx_offer(10, 256, heads);
+	vt_modern_kick(RXQ);
+	rx_send(100, 1);
+	rx_send(600, 2); /* 612 bytes: its chain and two more */
+	rx_send(50, 3);
+	unsigned irq = vt_msi_count;
+	settle();
+	/*
+	 * The second frame goes on in the chains whose reads found nothing
+	 * (heads 3 and 4), before the third frame's chain: each frame's chains
+	 * are together, frames in the order they were read.
+	 */
+	ck_assert_uint_eq(used_idx(RXQ), 5);
+	rx_check(0, heads[0], 112, 12, 0, 100, 1);
+	rx_check(1, heads[1], 256, 12, 0, 244, 2);
+	rx_check(2, heads[3], 256, 0, 244, 256, 2);
+	rx_check(3, heads[4], 100, 0, 500, 100, 2);
+	rx_check(4, heads[2], 62, 12, 0, 50, 3);
+	uint8_t nb[2];
+	gmem_read(&vt_mem.gmem, BUF + heads[1] * 0x1000u + 10, nb, 2);
+	ck_assert_uint_eq(nb[0] | nb[1] << 8, 3);
+	gmem_read(&vt_mem.gmem, BUF + heads[2] * 0x1000u + 10, nb, 2);
+	ck_assert_uint_eq(nb[0] | nb[1] << 8, 1);
+	ck_assert_uint_eq(vt_msi_count, irq + 1);
+	ck_assert_uint_eq(vtnet_counters(vd)->rx_frames, 3);
+	/* Still held and in order: the next frame takes head 5. */
+	rx_send(40, 4);
+	settle();
+	ck_assert_uint_eq(used_idx(RXQ), 6);
+	rx_check(5, heads[5], 52, 12, 0, 40, 4);
+}
+END_TEST
+
+START_TEST(reset_rx_in_flight)
+{
+	if (!uring_dev())
+		return;
+	up(0);
+	uint16_t heads[4];
+	rx_offer(4, 2048, heads);
+	vt_modern_kick(RXQ);
+	rx_send(60, 1);
+	rx_send(70, 2);
+	/* Readable: four reads posted, their completions not reaped yet. */
+	vtnet_tap_readable(vd, 0);
+	ck_assert_uint_eq(used_idx(RXQ), 0);
+	VT_MW(VIRTIO_COMMON_STATUS, 1, 0);
+	ck_assert_uint_ne(VT_M(VIRTIO_COMMON_STATUS, 1), 0); /* waits for the four */
+	settle();
+	ck_assert_uint_eq(VT_M(VIRTIO_COMMON_STATUS, 1), 0);
+	/* Nothing reached the old used ring. */
+	ck_assert_uint_eq(used_idx(RXQ), 0);
+	ck_assert_uint_eq(vtnet_counters(vd)->rx_frames, 0);
+	/* Up again on fresh rings: the next frame lands in the first new chain. */
+	rings_fresh();
+	up(0);
+	rx_offer(2, 2048, heads);
+	vt_modern_kick(RXQ);
+	rx_send(80, 3);
+	settle();
+	ck_assert_uint_eq(used_idx(RXQ), 1);
+	rx_check(0, heads[0], 12 + 80, 12, 0, 80, 3);
 }
 END_TEST
 
@@ -279,6 +420,9 @@ static Suite *suite(void)
 	tcase_add_test(u, tx_fallback_sync);
 	tcase_add_test(u, rx_uring_scatter);
 	tcase_add_test(u, reset_tx_in_flight);
+	tcase_add_test(u, rx_batch_uring);
+	tcase_add_test(u, rx_batch_mergeable);
+	tcase_add_test(u, reset_rx_in_flight);
 	return s;
 }
 

@@ -160,6 +160,19 @@ uint16_t tx(const uint8_t *h, size_t hlen, size_t flen, uint8_t seed)
 	return head;
 }
 
+/* MSI-X on, queue q on vector 1. */
+void msix_queue(unsigned q)
+{
+	unsigned x = vt_find_cap(PCI_CAP_ID_MSIX, 0);
+	vt_cfg_wr(x + 2, 2, 0x8000);
+	vt_bar_wr(VIRTIO_PCI_MSIX_BAR, 16 + 0, 4, 0xfee00000);
+	vt_bar_wr(VIRTIO_PCI_MSIX_BAR, 16 + 4, 4, 0);
+	vt_bar_wr(VIRTIO_PCI_MSIX_BAR, 16 + 8, 4, 0x4041);
+	vt_bar_wr(VIRTIO_PCI_MSIX_BAR, 16 + 12, 4, 0);
+	VT_MW(VIRTIO_COMMON_Q_SELECT, 2, q);
+	VT_MW(VIRTIO_COMMON_Q_MSIX, 2, 1);
+}
+
 ssize_t peer_recv(uint8_t *b, size_t n)
 {
 	return recv(peer, b, n, MSG_DONTWAIT);
