@@ -70,6 +70,11 @@ struct virtio_ops {
 	void (*config_write)(struct virtio_dev *vd, size_t off, const uint8_t *data, unsigned size);
 	/* Device reset: drop device state (held chains, ...). vd->lock held. */
 	void (*reset)(struct virtio_dev *vd);
+	/*
+	 * A reset waits for the I/O in flight: end what could wait for ever (a
+	 * read waiting for a frame). Optional; vd->lock held, any thread.
+	 */
+	void (*cancel)(struct virtio_dev *vd);
 };
 
 struct virtio_queue {

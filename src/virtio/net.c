@@ -227,6 +227,29 @@ void vtnet_tap_readable(struct virtio_dev *vd, unsigned pair)
 	pthread_mutex_unlock(&vd->lock);
 }
 
+/*
+ * A reset waits for the reads in flight, and a read may wait for a frame
+ * that never comes: cancel them (they complete with -ECANCELED, the last
+ * completion finishes the reset). Writes to a tap do not wait.
+ */
+static void net_cancel(struct virtio_dev *vd)
+{
+	struct vtnet *s = vd->priv;
+	for (unsigned p = 0; s->uring && s->pair && p < s->npairs; p++)
+		for (unsigned i = 0; i < VTNET_RX_BATCH; i++) {
+			if (s->pair[p].rx_slot[i].state != VTNET_RX_POSTED)
+				continue;
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
+			if (sqe == NULL)
+				break;
+			io_uring_prep_cancel64(sqe, vtnet_tag(VTNET_OP_RX, p, i), 0);
+			sqe->flags |= IOSQE_FIXED_FILE; /* the ring's restrictions ask it of all */
+			io_uring_sqe_set_data64(sqe, vtnet_tag(VTNET_OP_CANCEL, p, i));
+		}
+	if (s->uring)
+		uring_submit_all(&s->ring);
+}
+
 /* Event loop thread: a tap queue is readable. */
 static void on_tap(void *arg)
 {
@@ -254,7 +277,7 @@ static unsigned reap(struct vtnet *s)
 		total += n;
 		for (unsigned i = 0; i < n; i++) {
 			unsigned kind = done[i].tag & 0xff, p = (done[i].tag >> 8) & 0xff;
-			if (p >= s->npairs)
+			if (p >= s->npairs || kind == VTNET_OP_CANCEL)
 				continue;
 			if (kind == VTNET_OP_TX) {
 				vtnet_tx_done(s, &s->pair[p], (unsigned)(done[i].tag >> 16),
@@ -324,7 +347,7 @@ static int ring_setup(struct vtnet *s, struct evloop *loop)
 	int files[VTNET_MAX_PAIRS];
 	for (unsigned p = 0; p < s->npairs; p++)
 		files[p] = tap_queue_fd(s->tap, p);
-	static const uint8_t ops[] = {IORING_OP_READV, IORING_OP_WRITEV};
+	static const uint8_t ops[] = {IORING_OP_READV, IORING_OP_WRITEV, IORING_OP_ASYNC_CANCEL};
 	char why[128];
 	int rc = uring_setup_restricted(&s->ring, entries, files, s->npairs, s->efd, ops,
 					sizeof(ops), why, sizeof(why));
@@ -414,6 +437,7 @@ struct virtio_dev *vtnet_new(const struct gmem *mem, struct tap *tap, struct evl
 	    .queue_notify = net_notify,
 	    .passive_queues = (1ull << (2 * npairs + 1)) - 1,
 	    .reset = net_reset,
+	    .cancel = net_cancel,
 	};
 	uint64_t f = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS |
 		     1ull << VIRTIO_NET_F_MRG_RXBUF | 1ull << VIRTIO_NET_F_CSUM |

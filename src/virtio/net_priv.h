@@ -26,7 +26,7 @@
 #define VTNET_RX_ROUNDS 16
 
 /* What a completion belongs to: user_data = kind | pair << 8 | slot << 16. */
-enum { VTNET_OP_RX = 1, VTNET_OP_TX = 2 };
+enum { VTNET_OP_RX = 1, VTNET_OP_TX = 2, VTNET_OP_CANCEL = 3 };
 
 struct vtnet;
 

@@ -215,6 +215,8 @@ void virtio_write_status(struct virtio_dev *vd, uint8_t status)
 		 * (section 4.1.4.3.2). A legacy driver does not, so its vCPU waits.
 		 */
 		vd->reset_pending = true;
+		if (vd->ops->cancel)
+			vd->ops->cancel(vd);
 		if (vd->legacy)
 			while (vd->reset_pending)
 				pthread_cond_wait(&vd->drained, &vd->lock);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../../src/virtio/net_priv.h" /* rx_nowait: a tap that refuses RWF_NOWAIT */
 #include "check_main.h"
 #include "vnet.h"
 
@@ -407,6 +408,36 @@ START_TEST(reset_rx_in_flight)
 }
 END_TEST
 
+/* A read that waits for a frame (a tap without RWF_NOWAIT): a reset cancels it. */
+START_TEST(reset_rx_waiting)
+{
+	if (!uring_dev())
+		return;
+	up(0);
+	uint16_t heads[2];
+	rx_offer(2, 2048, heads);
+	vt_modern_kick(RXQ);
+	((struct vtnet *)vd->priv)->rx_nowait = false;
+	vtnet_tap_readable(vd, 0); /* no frame yet: the read waits for one */
+	settle();
+	ck_assert_uint_eq(vd->inflight, 1);
+	VT_MW(VIRTIO_COMMON_STATUS, 1, 0);
+	settle(); /* the cancelled read completes: the reset with it */
+	ck_assert_uint_eq(VT_M(VIRTIO_COMMON_STATUS, 1), 0);
+	ck_assert_uint_eq(vd->inflight, 0);
+	ck_assert_uint_eq(used_idx(RXQ), 0);
+	/* Up again: a frame now lands in the first new chain. */
+	rings_fresh();
+	up(0);
+	rx_offer(2, 2048, heads);
+	vt_modern_kick(RXQ);
+	rx_send(90, 4);
+	settle();
+	ck_assert_uint_eq(used_idx(RXQ), 1);
+	rx_check(0, heads[0], 12 + 90, 12, 0, 90, 4);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("virtio_net_mq");
@@ -423,6 +454,7 @@ static Suite *suite(void)
 	tcase_add_test(u, rx_batch_uring);
 	tcase_add_test(u, rx_batch_mergeable);
 	tcase_add_test(u, reset_rx_in_flight);
+	tcase_add_test(u, reset_rx_waiting);
 	return s;
 }
 
