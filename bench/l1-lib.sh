@@ -38,11 +38,38 @@ top_syscalls() {
 run() {
 	name=$1
 	shift
-	rm -f /tmp/con /tmp/$name.con
+	rm -f /tmp/con
+	: > /tmp/$name.con
 	mkfifo /tmp/con
 	"$@" < /dev/null > /tmp/con 2> /tmp/$name.err &
 	pid=$!
-	(sleep 900; kill -KILL $pid 2>/dev/null) &
+	# The watchdog: a guest console silent for STALL seconds (default 120) ends the run,
+	# after a report of where the VMM's threads wait and of its io_uring rings.
+	(
+		last=-1 quiet=0
+		while kill -0 $pid 2>/dev/null; do
+			sleep 5
+			now=$(wc -c < /tmp/$name.con 2>/dev/null || echo 0)
+			if [ "$now" = "$last" ]; then quiet=$((quiet + 5)); else quiet=0 last=$now; fi
+			[ $quiet -lt ${STALL:-120} ] && continue
+			echo "E2E-L1: $name: no console output for $quiet s"
+			for t in /proc/$pid/task/*; do
+				echo "E2E-L1: $name: thread $(cat $t/comm): $(cat $t/wchan)"
+			done
+			for fd in /proc/$pid/fd/*; do
+				case "$(readlink $fd)" in
+				*io_uring*) sed -n -e 's/^/E2E-L1: '"$name"': ring '"${fd##*/}"': /p' \
+					/proc/$pid/fdinfo/${fd##*/} | grep -e Sq -e Cq -e Poll -e SQEs -e CQEs | head -12 ;;
+				esac
+			done
+			for n in /sys/class/net/tap*; do
+				[ -e "$n" ] || continue
+				echo "E2E-L1: $name: ${n##*/} rx $(cat $n/statistics/rx_packets) tx $(cat $n/statistics/tx_packets) tx_dropped $(cat $n/statistics/tx_dropped)"
+			done
+			kill -KILL $pid
+			break
+		done
+	) &
 	dog=$!
 	command -v bench_started > /dev/null && bench_started
 	while IFS= read -r line; do
