@@ -78,8 +78,12 @@ void vtnet_link_down(struct vtnet *s, int err)
 
 bool vtnet_io_gone(int e)
 {
+	/*
+	 * EIO: a write to a tap whose interface is not up (yet): the frame is
+	 * lost, as on a cable nobody listens to, and the link stays up.
+	 */
 	return e != EAGAIN && e != EWOULDBLOCK && e != EINTR && e != ENOBUFS && e != EINVAL &&
-	       e != EMSGSIZE && e != ENOMEM;
+	       e != EMSGSIZE && e != ENOMEM && e != EIO;
 }
 
 unsigned vtnet_iov_tail(const struct iovec *iov, unsigned n, size_t skip, struct iovec *out)

@@ -10,6 +10,7 @@
  * reads are in flight.
  */
 #include <check.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -438,6 +439,18 @@ START_TEST(reset_rx_waiting)
 }
 END_TEST
 
+/* Which tap errors take the link down: a tap not up yet (EIO) does not, a gone one does. */
+START_TEST(tap_errors)
+{
+	ck_assert(!vtnet_io_gone(EIO));
+	ck_assert(!vtnet_io_gone(EAGAIN));
+	ck_assert(!vtnet_io_gone(ENOBUFS));
+	ck_assert(vtnet_io_gone(EBADFD));
+	ck_assert(vtnet_io_gone(EPIPE));
+	ck_assert(vtnet_io_gone(ENODEV));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("virtio_net_mq");
@@ -455,6 +468,7 @@ static Suite *suite(void)
 	tcase_add_test(u, rx_batch_mergeable);
 	tcase_add_test(u, reset_rx_in_flight);
 	tcase_add_test(u, reset_rx_waiting);
+	tcase_add_test(u, tap_errors);
 	return s;
 }
 
