@@ -370,13 +370,50 @@ static int ring_setup(struct vtnet *s, struct evloop *loop)
 	return 0;
 }
 
+/* Requests of the ring not completed yet. */
+static unsigned ring_busy(const struct vtnet *s)
+{
+	unsigned n = 0;
+	for (unsigned p = 0; s->pair && p < s->npairs; p++)
+		n += s->pair[p].rx_inflight + s->pair[p].tx_inflight;
+	return n;
+}
+
+/*
+ * Before the ring closes: cancel the reads that wait for a frame and count
+ * the completions in (a second at most), so that the ring can let go of the
+ * tap at once (uring_close) and the tap is gone when khyve is.
+ */
+static void drain(struct vtnet *s)
+{
+	net_cancel(&s->vd);
+	for (unsigned tries = 0; ring_busy(s) && tries < 10; tries++) {
+		struct io_uring_cqe *cqe;
+		struct __kernel_timespec ts = {.tv_nsec = 100 * 1000 * 1000};
+		if (io_uring_wait_cqe_timeout(&s->ring, &cqe, &ts) < 0)
+			continue;
+		unsigned head, seen = 0;
+		io_uring_for_each_cqe(&s->ring, head, cqe)
+		{
+			uint64_t tag = io_uring_cqe_get_data64(cqe);
+			unsigned kind = tag & 0xff, p = (tag >> 8) & 0xff;
+			seen++;
+			if (p >= s->npairs)
+				continue;
+			if (kind == VTNET_OP_RX && s->pair[p].rx_inflight)
+				s->pair[p].rx_inflight--;
+			else if (kind == VTNET_OP_TX && s->pair[p].tx_inflight)
+				s->pair[p].tx_inflight--;
+		}
+		io_uring_cq_advance(&s->ring, seen);
+	}
+}
+
 static void release(struct vtnet *s)
 {
 	if (s->uring) {
-		bool idle = true;
-		for (unsigned p = 0; s->pair && p < s->npairs; p++)
-			idle = idle && s->pair[p].rx_inflight == 0 && s->pair[p].tx_inflight == 0;
-		uring_close(&s->ring, idle);
+		drain(s);
+		uring_close(&s->ring, ring_busy(s) == 0);
 	}
 	if (s->efd >= 0)
 		close(s->efd);
