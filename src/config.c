@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -191,6 +192,13 @@ const char *config_get(const struct config *cfg, const char *key)
 	int err;
 	const struct cnode *n = cfg ? walk(cfg, key, false, &err) : NULL;
 	return n ? n->value : NULL;
+}
+
+const char *config_get_at(const struct config *cfg, const char *node, const char *name)
+{
+	char key[256];
+	int n = snprintf(key, sizeof(key), "%s.%s", node, name);
+	return n > 0 && (size_t)n < sizeof(key) ? config_get(cfg, key) : NULL;
 }
 
 int config_unset(struct config *cfg, const char *key)

@@ -5,6 +5,7 @@
  * blocks or touches KVM: the target is reached through gdb_target_ops.
  */
 #include "khyve/gdb_stub.h"
+#include "khyve/hex.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,17 +18,6 @@
 enum { RX_IDLE, RX_DATA, RX_CSUM1, RX_CSUM2 };
 
 /* ---- framing ----------------------------------------------------------------------------- */
-
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static const char hexdig[] = "0123456789abcdef";
 
@@ -83,7 +73,7 @@ enum gdb_rx_event gdb_rx_byte(struct gdb_rx *rx, uint8_t c)
 			rx->overflow = true;
 		return GDB_RX_NONE;
 	case RX_CSUM1:
-		h = hexval(c);
+		h = hex_digit(c);
 		if (h < 0) {
 			rx->state = RX_IDLE;
 			return GDB_RX_BAD;
@@ -92,7 +82,7 @@ enum gdb_rx_event gdb_rx_byte(struct gdb_rx *rx, uint8_t c)
 		rx->state = RX_CSUM2;
 		return GDB_RX_NONE;
 	default:
-		h = hexval(c);
+		h = hex_digit(c);
 		rx->state = RX_IDLE;
 		if (h < 0 || (uint8_t)(rx->csum | h) != rx->sum || rx->overflow || rx->escape)
 			return GDB_RX_BAD;
@@ -203,7 +193,7 @@ static int parse_hex(const char **p, const char *end, uint64_t *out)
 {
 	uint64_t v = 0;
 	int n = 0, h;
-	while (*p < end && (h = hexval((uint8_t) * *p)) >= 0) {
+	while (*p < end && (h = hex_digit((uint8_t) * *p)) >= 0) {
 		if (++n > 16)
 			return -EINVAL;
 		v = v << 4 | (unsigned)h;
@@ -221,7 +211,7 @@ static int parse_bytes(const char *p, size_t digits, uint8_t *out, size_t n)
 	if (digits != 2 * n)
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
-		int hi = hexval((uint8_t)p[2 * i]), lo = hexval((uint8_t)p[2 * i + 1]);
+		int hi = hex_digit((uint8_t)p[2 * i]), lo = hex_digit((uint8_t)p[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		out[i] = (uint8_t)(hi << 4 | lo);

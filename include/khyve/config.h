@@ -25,6 +25,8 @@ int config_set(struct config *cfg, const char *key, const char *value);
 int config_set_default(struct config *cfg, const char *key, const char *value);
 /* The value, or NULL when the key is unset or names a parent node. */
 const char *config_get(const struct config *cfg, const char *key);
+/* The value of "node.name" (a device's option under its node), as config_get. */
+const char *config_get_at(const struct config *cfg, const char *node, const char *name);
 int config_unset(struct config *cfg, const char *key);
 
 /* bhyve's boolean spellings: true/false, on/off, yes/no, 1/0 (case-insensitive). */

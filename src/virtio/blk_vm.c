@@ -56,13 +56,6 @@ static int parse_sectorsize(const char *s, unsigned *l, unsigned *p)
 	return 0;
 }
 
-static const char *opt(const struct vm *vm, const char *node, const char *name)
-{
-	char key[128];
-	snprintf(key, sizeof(key), "%s.%s", node, name);
-	return config_get(vm->cfg, key);
-}
-
 static int opt_bool(const struct vm *vm, const char *node, const char *name, bool *out,
 		    char *err, size_t errlen)
 {
@@ -82,7 +75,7 @@ static int blk_init(struct vm *vm, struct pci_dev *dev, const char *node, char *
 	struct blockif_opts o = {0};
 	bool direct = false;
 	int rc;
-	o.path = opt(vm, node, "path");
+	o.path = config_get_at(vm->cfg, node, "path");
 	if (o.path == NULL || *o.path == '\0') {
 		snprintf(err, errlen, "%s: virtio-blk needs a backing file: -s %s,virtio-blk,PATH",
 			 node, node + 6);
@@ -95,14 +88,14 @@ static int blk_init(struct vm *vm, struct pci_dev *dev, const char *node, char *
 		return rc;
 	o.ro = p.ro;
 	o.sync = direct;
-	const char *ss = opt(vm, node, "sectorsize");
+	const char *ss = config_get_at(vm->cfg, node, "sectorsize");
 	if (ss && parse_sectorsize(ss, &p.logical, &p.physical) < 0) {
 		snprintf(err, errlen, "%s.sectorsize=%s: expected L or L/P, powers of two from 512 "
 				      "to 32768 with P >= L", node, ss);
 		return -EINVAL;
 	}
 	p.nqueues = vm->ncpus < VTBLK_MAX_QUEUES ? vm->ncpus : VTBLK_MAX_QUEUES;
-	const char *nq = opt(vm, node, "num-queues");
+	const char *nq = config_get_at(vm->cfg, node, "num-queues");
 	if (nq) {
 		char *end;
 		unsigned long n = strtoul(nq, &end, 10);
@@ -113,7 +106,7 @@ static int blk_init(struct vm *vm, struct pci_dev *dev, const char *node, char *
 		}
 		p.nqueues = (unsigned)n;
 	}
-	const char *ser = opt(vm, node, "ser");
+	const char *ser = config_get_at(vm->cfg, node, "ser");
 	if (ser)
 		snprintf(p.serial, sizeof(p.serial), "%s", ser);
 	else

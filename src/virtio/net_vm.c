@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "khyve/config.h"
+#include "khyve/hex.h"
 #include "khyve/virtio_net.h"
 #include "khyve/virtio_pci.h"
 #include "khyve/vm.h"
@@ -31,22 +32,11 @@ void vtnet_default_mac(unsigned slot, unsigned func, const char *vmname, uint8_t
 	mac[5] = d[2];
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int vtnet_parse_mac(const char *s, uint8_t mac[6])
 {
 	uint8_t m[6];
 	for (unsigned i = 0; i < 6; i++) {
-		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
+		int hi = hex_digit(s[0]), lo = hi < 0 ? -1 : hex_digit(s[1]);
 		if (hi < 0)
 			return -EINVAL;
 		if (lo < 0) { /* one digit: "0:a0:..." */
@@ -78,17 +68,10 @@ int vtnet_parse_queues(const char *s, unsigned *out)
 	return 0;
 }
 
-static const char *opt(const struct vm *vm, const char *node, const char *name)
-{
-	char key[128];
-	snprintf(key, sizeof(key), "%s.%s", node, name);
-	return config_get(vm->cfg, key);
-}
-
 static int net_init(struct vm *vm, struct pci_dev *dev, const char *node, char *err, size_t errlen)
 {
 	struct vtnet_params p = {0};
-	const char *mac = opt(vm, node, "mac");
+	const char *mac = config_get_at(vm->cfg, node, "mac");
 	if (mac) {
 		if (vtnet_parse_mac(mac, p.mac) < 0) {
 			snprintf(err, errlen,
@@ -100,7 +83,7 @@ static int net_init(struct vm *vm, struct pci_dev *dev, const char *node, char *
 	} else {
 		vtnet_default_mac(dev->slot, dev->func, config_get(vm->cfg, "name"), p.mac);
 	}
-	const char *mtu = opt(vm, node, "mtu");
+	const char *mtu = config_get_at(vm->cfg, node, "mtu");
 	if (mtu) {
 		char *end;
 		unsigned long v = strtoul(mtu, &end, 10);
@@ -112,13 +95,13 @@ static int net_init(struct vm *vm, struct pci_dev *dev, const char *node, char *
 		p.mtu = (uint16_t)v;
 	}
 	p.queues = 1;
-	const char *nq = opt(vm, node, "queues");
+	const char *nq = config_get_at(vm->cfg, node, "queues");
 	if (nq && vtnet_parse_queues(nq, &p.queues) < 0) {
 		snprintf(err, errlen, "%s.queues=%s: expected 1 to %d queue pairs", node, nq,
 			 VTNET_MAX_PAIRS);
 		return -EINVAL;
 	}
-	const char *be = opt(vm, node, "backend");
+	const char *be = config_get_at(vm->cfg, node, "backend");
 	if (be == NULL || *be == '\0') {
 		snprintf(err, errlen, "%s: virtio-net needs a backend: -s %s,virtio-net,tapN", node,
 			 node + 6);

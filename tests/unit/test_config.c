@@ -53,6 +53,8 @@ START_TEST(keys_and_values)
 	ck_assert_int_eq(config_set(c, "pci.0.3.0.path", "/a b,c=d"), 0);
 	ck_assert_str_eq(config_get(c, "pci.0.3.0.path"), "/a b,c=d");
 	ck_assert_str_eq(config_get(c, "pci.0.3.0.device"), "lpc");
+	ck_assert_str_eq(config_get_at(c, "pci.0.3.0", "path"), "/a b,c=d"); /* node.name */
+	ck_assert_ptr_null(config_get_at(c, "pci.0.3.0", "ser"));
 	ck_assert_ptr_null(config_get(c, "pci.0.3"));	/* a parent has no value */
 	ck_assert_ptr_null(config_get(c, "pci.0.4.0"));	/* absent */
 	ck_assert_ptr_null(config_get(c, "pci.0.3.0.device.x")); /* below a leaf */
