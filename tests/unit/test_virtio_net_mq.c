@@ -377,6 +377,20 @@ START_TEST(rx_batch_mergeable)
 }
 END_TEST
 
+/* After a reset, up again on fresh rings: a frame of len bytes lands in the first new chain. */
+static void rx_after_reset(unsigned len, uint8_t seed)
+{
+	uint16_t heads[2];
+	rings_fresh();
+	up(0);
+	rx_offer(2, 2048, heads);
+	vt_modern_kick(RXQ);
+	rx_send(len, seed);
+	settle();
+	ck_assert_uint_eq(used_idx(RXQ), 1);
+	rx_check(0, heads[0], 12 + len, 12, 0, len, seed);
+}
+
 START_TEST(reset_rx_in_flight)
 {
 	if (!uring_dev())
@@ -397,15 +411,7 @@ START_TEST(reset_rx_in_flight)
 	/* Nothing reached the old used ring. */
 	ck_assert_uint_eq(used_idx(RXQ), 0);
 	ck_assert_uint_eq(vtnet_counters(vd)->rx_frames, 0);
-	/* Up again on fresh rings: the next frame lands in the first new chain. */
-	rings_fresh();
-	up(0);
-	rx_offer(2, 2048, heads);
-	vt_modern_kick(RXQ);
-	rx_send(80, 3);
-	settle();
-	ck_assert_uint_eq(used_idx(RXQ), 1);
-	rx_check(0, heads[0], 12 + 80, 12, 0, 80, 3);
+	rx_after_reset(80, 3);
 }
 END_TEST
 
@@ -427,15 +433,7 @@ START_TEST(reset_rx_waiting)
 	ck_assert_uint_eq(VT_M(VIRTIO_COMMON_STATUS, 1), 0);
 	ck_assert_uint_eq(vd->inflight, 0);
 	ck_assert_uint_eq(used_idx(RXQ), 0);
-	/* Up again: a frame now lands in the first new chain. */
-	rings_fresh();
-	up(0);
-	rx_offer(2, 2048, heads);
-	vt_modern_kick(RXQ);
-	rx_send(90, 4);
-	settle();
-	ck_assert_uint_eq(used_idx(RXQ), 1);
-	rx_check(0, heads[0], 12 + 90, 12, 0, 90, 4);
+	rx_after_reset(90, 4);
 }
 END_TEST
 
