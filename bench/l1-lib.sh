@@ -94,6 +94,8 @@ run() {
 	kill $dog 2>/dev/null
 	echo "E2E-L1: $name done (exit $rc)"
 	tail -3 /tmp/$name.err
-	# The guest's last words, for a run that went wrong.
-	tail -4 /tmp/$name.con | sed "s/^/E2E-L1: $name console: /"
+	# The guest's last words, for a run that went wrong (a guest oops: all of it).
+	n=4
+	grep -q -e 'Kernel panic' -e 'BUG:' -e 'Oops' /tmp/$name.con && n=60
+	tail -$n /tmp/$name.con | sed "s/^/E2E-L1: $name console: /"
 }

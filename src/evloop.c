@@ -7,8 +7,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define EVLOOP_RING_ENTRIES 64
+/* The polling window starts at this when it first grows, and drops to 0 below it. */
+#define POLL_START_NS 4000u
 
 struct ev_fd {
 	struct evloop *loop;
@@ -19,12 +22,23 @@ struct ev_fd {
 	unsigned inflight; /* io_uring: armed poll requests not yet completed */
 };
 
+static void calibrate(void);
+
+struct poller {
+	const struct ev_poller_ops *ops;
+	void *arg;
+};
+
 struct evloop {
 	bool uring;
 	bool stop;
 	struct io_uring ring;
 	struct ev_fd *fds[EVLOOP_MAX_FDS];
 	unsigned nfds;
+	struct poller pollers[EVLOOP_MAX_POLLERS];
+	unsigned npollers;
+	uint64_t poll_max; /* ns */
+	struct evloop_stats st;
 };
 
 int evloop_new(struct evloop **out, bool force_poll)
@@ -128,68 +142,216 @@ void evloop_stop(struct evloop *l)
 	l->stop = true;
 }
 
-static int run_uring(struct evloop *l)
+int evloop_add_poller(struct evloop *l, const struct ev_poller_ops *ops, void *arg)
 {
-	while (!l->stop) {
-		struct io_uring_cqe *cqe;
-		int rc = io_uring_submit_and_wait(&l->ring, 1);
-		if (rc < 0 && rc != -EINTR)
-			return rc;
-		unsigned head, seen = 0;
-		io_uring_for_each_cqe(&l->ring, head, cqe)
-		{
-			seen++;
-			struct ev_fd *e = io_uring_cqe_get_data(cqe);
-			if (e == NULL)
-				continue; /* a poll-remove's own completion */
-			if (!(cqe->flags & IORING_CQE_F_MORE))
-				e->inflight--;
-			/* A descriptor the kernel refuses to poll stays refused: stop watching it. */
-			if (cqe->res < 0 && cqe->res != -ECANCELED)
-				e->paused = true;
-			if (cqe->res > 0 && !e->paused)
-				e->fn(e->arg);
-			/* The callback may have paused the fd, or drained it: re-arm only if live. */
-			if (!e->paused && e->inflight == 0)
-				arm(e);
-			if (l->stop)
-				break;
+	if (ops == NULL || ops->poll == NULL || ops->sleep == NULL)
+		return -EINVAL;
+	if (l->npollers == EVLOOP_MAX_POLLERS)
+		return -ENOSPC;
+	l->pollers[l->npollers++] = (struct poller){.ops = ops, .arg = arg};
+	return 0;
+}
+
+void evloop_set_poll_max(struct evloop *l, uint64_t ns)
+{
+	if (ns)
+		calibrate();
+	l->poll_max = ns;
+	if (l->st.poll_ns > ns)
+		l->st.poll_ns = ns;
+}
+
+void evloop_get_stats(const struct evloop *l, struct evloop_stats *st)
+{
+	*st = l->st;
+}
+
+static uint64_t clock_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The polling loop reads the time on every round. clock_gettime is a system
+ * call where the kernel's clocksource has no vDSO reader (hpet, acpi_pm: a
+ * nested or emulated host), so on x86 the loop counts TSC ticks instead,
+ * scaled by a rate measured once over 2 ms.
+ */
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+static uint64_t tsc_per_ms; /* 0: not measured (or no usable TSC) */
+
+static void calibrate(void)
+{
+	static bool done;
+	if (done)
+		return;
+	done = true;
+	uint64_t n0 = clock_ns(), t0 = __rdtsc();
+	struct timespec d = {0, 2000000};
+	nanosleep(&d, NULL);
+	uint64_t n1 = clock_ns(), t1 = __rdtsc();
+	if (t1 > t0 && n1 > n0)
+		tsc_per_ms = (t1 - t0) * 1000000 / (n1 - n0);
+}
+
+static uint64_t now_ns(void)
+{
+	if (tsc_per_ms == 0)
+		return clock_ns();
+	return (uint64_t)((unsigned __int128)__rdtsc() * 1000000 / tsc_per_ms);
+}
+#else
+static void calibrate(void)
+{
+}
+static uint64_t now_ns(void)
+{
+	return clock_ns();
+}
+#endif
+
+/*
+ * The loop blocked and was woken after `idle` ns without work: a wake-up
+ * within poll_max would have been caught by a longer window (grow it), one
+ * after poll_max by none (shrink it).
+ */
+static void adapt(struct evloop *l, uint64_t idle)
+{
+	uint64_t w = l->st.poll_ns;
+	if (idle <= w)
+		return;
+	if (idle > l->poll_max)
+		w = w / 2 < POLL_START_NS ? 0 : w / 2;
+	else
+		w = w ? w * 2 : POLL_START_NS;
+	l->st.poll_ns = w < l->poll_max ? w : l->poll_max;
+}
+
+/* io_uring: submit the armed polls, wait for a completion if `block`, deliver. */
+static int step_uring(struct evloop *l, bool block, bool *worked)
+{
+	int rc = 0;
+	if (block)
+		rc = io_uring_submit_and_wait(&l->ring, 1);
+	else if (io_uring_sq_ready(&l->ring) > 0)
+		rc = io_uring_submit(&l->ring);
+	if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
+		return rc;
+	struct io_uring_cqe *cqe;
+	unsigned head, seen = 0;
+	io_uring_for_each_cqe(&l->ring, head, cqe)
+	{
+		seen++;
+		struct ev_fd *e = io_uring_cqe_get_data(cqe);
+		if (e == NULL)
+			continue; /* a poll-remove's own completion */
+		if (!(cqe->flags & IORING_CQE_F_MORE))
+			e->inflight--;
+		/* A descriptor the kernel refuses to poll stays refused: stop watching it. */
+		if (cqe->res < 0 && cqe->res != -ECANCELED)
+			e->paused = true;
+		if (cqe->res > 0 && !e->paused) {
+			e->fn(e->arg);
+			*worked = true;
 		}
-		io_uring_cq_advance(&l->ring, seen);
+		/* The callback may have paused the fd, or drained it: re-arm only if live. */
+		if (!e->paused && e->inflight == 0)
+			arm(e);
+		if (l->stop)
+			break;
+	}
+	io_uring_cq_advance(&l->ring, seen);
+	return 0;
+}
+
+/* poll(2): the same, one system call a step (the fallback when io_uring is unavailable). */
+static int step_poll(struct evloop *l, bool block, bool *worked)
+{
+	struct pollfd pfd[EVLOOP_MAX_FDS];
+	struct ev_fd *map[EVLOOP_MAX_FDS];
+	nfds_t n = 0;
+	for (unsigned i = 0; i < l->nfds; i++) {
+		if (l->fds[i]->paused)
+			continue;
+		pfd[n] = (struct pollfd){.fd = l->fds[i]->fd, .events = POLLIN};
+		map[n++] = l->fds[i];
+	}
+	int rc = poll(pfd, n, block ? -1 : 0);
+	if (rc < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (nfds_t i = 0; i < n && !l->stop; i++) {
+		if (pfd[i].revents & POLLNVAL) {
+			map[i]->paused = true; /* not an open descriptor: stop watching */
+		} else if (pfd[i].revents && !map[i]->paused) {
+			map[i]->fn(map[i]->arg);
+			*worked = true;
+		}
 	}
 	return 0;
 }
 
-static int run_poll(struct evloop *l)
+uint64_t evloop_now_ns(void)
 {
-	struct pollfd pfd[EVLOOP_MAX_FDS];
-	struct ev_fd *map[EVLOOP_MAX_FDS];
-	while (!l->stop) {
-		nfds_t n = 0;
-		for (unsigned i = 0; i < l->nfds; i++) {
-			if (l->fds[i]->paused)
-				continue;
-			pfd[n] = (struct pollfd){.fd = l->fds[i]->fd, .events = POLLIN};
-			map[n++] = l->fds[i];
-		}
-		int rc = poll(pfd, n, -1);
-		if (rc < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		for (nfds_t i = 0; i < n && !l->stop; i++) {
-			if (pfd[i].revents & POLLNVAL)
-				map[i]->paused = true; /* not an open descriptor: stop watching */
-			else if (pfd[i].revents && !map[i]->paused)
-				map[i]->fn(map[i]->arg);
-		}
-	}
-	return 0;
+	return now_ns() | 1;
+}
+
+static bool run_pollers(struct evloop *l)
+{
+	bool found = false;
+	for (unsigned i = 0; i < l->npollers && !l->stop; i++)
+		found |= l->pollers[i].ops->poll(l->pollers[i].arg);
+	if (found)
+		l->st.poll_hits++;
+	return found;
+}
+
+/* Every poller sleeps (notifications on); true when one found work meanwhile. */
+static bool sleep_pollers(struct evloop *l)
+{
+	bool found = false;
+	for (unsigned i = 0; i < l->npollers; i++)
+		found |= l->pollers[i].ops->sleep(l->pollers[i].arg);
+	return found;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
 }
 
 int evloop_run(struct evloop *l)
 {
 	l->stop = false;
-	return l->uring ? run_uring(l) : run_poll(l);
+	bool block = true;
+	uint64_t last = now_ns(); /* when work was last found */
+	while (!l->stop) {
+		bool worked = false;
+		int rc = l->uring ? step_uring(l, block, &worked) : step_poll(l, block, &worked);
+		if (rc < 0)
+			return rc;
+		if (l->npollers == 0 || l->stop)
+			continue; /* block stays true */
+		uint64_t t = now_ns();
+		if (block) {
+			l->st.blocks++;
+			adapt(l, t - last);
+		}
+		worked |= run_pollers(l);
+		if (worked) {
+			last = t;
+			block = false;
+		} else if (t - last < l->st.poll_ns) {
+			block = false;
+			cpu_relax();
+		} else {
+			/* Notifications on; work that slipped in meanwhile is polled for first. */
+			block = !sleep_pollers(l);
+		}
+	}
+	return 0;
 }

@@ -632,6 +632,13 @@ int vm_create(struct vm **out, const struct config *cfg, char *err, size_t errle
 		snprintf(err, errlen, "cannot create the event loop: %s", strerror(-rc));
 		return rc;
 	}
+	if (config_get_u64(vm->cfg, "virtio.poll_us", VM_POLL_US_DEFAULT, &vm->poll_us) < 0 ||
+	    vm->poll_us > VM_POLL_US_MAX) {
+		snprintf(err, errlen, "virtio.poll_us=%s: expected 0 to %u (microseconds)",
+			 config_get(vm->cfg, "virtio.poll_us"), VM_POLL_US_MAX);
+		return -EINVAL;
+	}
+	evloop_set_poll_max(vm->loop, vm->poll_us * 1000);
 	if ((rc = setup_platform_io(vm, err, errlen)) < 0 || (rc = setup_pci(vm, err, errlen)) < 0 ||
 	    (rc = setup_acpi(vm, &rsdp, err, errlen)) < 0 ||
 	    (rc = setup_smbios(vm, err, errlen)) < 0 ||

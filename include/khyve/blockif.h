@@ -130,6 +130,15 @@ int blockif_queue(struct blockif *b, struct blockif_req *r);
 /* Submit everything queued: one io_uring_enter, or one hand-over to the pool. 0 or -errno. */
 int blockif_submit(struct blockif *b);
 /*
+ * Polled completions, for an event-loop poller (evloop.h): blockif_poll()
+ * delivers what has finished, without a system call on the io_uring engine,
+ * and stops watching the completion eventfd until blockif_poll_sleep(),
+ * which watches it again. Both return true when completions were (poll) or
+ * are (sleep) waiting. The threads engine is not polled: false.
+ */
+bool blockif_poll(struct blockif *b);
+bool blockif_poll_sleep(struct blockif *b);
+/*
  * Device reset (BAD-INPUTS R1): drop what is queued, wait until every
  * request in flight has completed and drop those completions too: done() is
  * not called for any of them, and nothing touches their buffers after this

@@ -115,6 +115,8 @@ struct virtio_dev {
 	unsigned inflight;
 	bool reset_pending;
 	pthread_cond_t drained;
+	/* Polled (virtio_dev_poll): the driver is asked not to kick its active queues. */
+	bool polling;
 	/* Raise an interrupt: MSI-X vector (or NO_VECTOR) and the ISR bit for INTx/MSI. */
 	void (*raise)(struct virtio_dev *vd, uint16_t vector, uint8_t isr);
 };
@@ -150,6 +152,20 @@ void virtio_queue_kick(struct virtio_dev *vd, unsigned q);
  * kicked through its eventfd instead, so other work runs first.
  */
 bool virtio_queue_rearm(struct virtio_dev *vd, unsigned q, unsigned round);
+/*
+ * Queue q's ring was found empty: ask for kicks again, unless the device is
+ * polled. True when chains arrived meanwhile (take them now).
+ */
+bool virtio_queue_idle(struct virtio_dev *vd, unsigned q);
+/*
+ * Polling, from an event-loop poller (evloop.h); both take vd->lock.
+ * virtio_dev_poll: the first call asks the driver not to kick the active
+ * (not passive) queues; each call processes those with chains waiting and
+ * returns true when there were some. virtio_dev_poll_sleep: kicks on again;
+ * true when chains arrived meanwhile.
+ */
+bool virtio_dev_poll(struct virtio_dev *vd);
+bool virtio_dev_poll_sleep(struct virtio_dev *vd);
 /*
  * After the device put chains on queue q: interrupt the driver when the
  * ring's rules say so.

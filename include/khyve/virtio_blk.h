@@ -58,6 +58,7 @@ struct vtblk_params {
 
 struct vtblk_counters {
 	uint64_t requests, ok, errors, dropped;
+	uint64_t batches, batched; /* polled: held batches sent, and the requests they carried */
 };
 
 struct virtio_pci;
@@ -68,6 +69,12 @@ extern const struct pci_devemu virtio_blk_emu;
 struct virtio_dev *vtblk_new(const struct gmem *mem, struct blockif *bif,
 			     const struct vtblk_params *p);
 struct virtio_pci *vtblk_pci(struct virtio_dev *vd);
+/*
+ * Poll the device on the loop (evloop pollers): while the loop polls, the
+ * driver does not kick and completions are reaped without the eventfd.
+ * hold_max > 0: requests are batched (vbatch.h), held for hold_max ns at most.
+ */
+int vtblk_add_poller(struct virtio_dev *vd, struct evloop *loop, uint64_t hold_max);
 const struct vtblk_counters *vtblk_counters(struct virtio_dev *vd);
 void vtblk_free(struct virtio_dev *vd);
 /* bhyve's default serial: "BHYVE-" and six bytes of the MD5 of the path, in hex. */

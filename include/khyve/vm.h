@@ -76,6 +76,10 @@ struct vcpu {
 
 struct gdb_server;
 
+/* virtio.poll_us: by default, and at most. */
+#define VM_POLL_US_DEFAULT 0
+#define VM_POLL_US_MAX 100000
+
 struct vm {
 	const struct config *cfg;
 	struct kvm kvm;
@@ -89,6 +93,8 @@ struct vm {
 	struct lpc *lpc;
 	struct fw_cfg *fwcfg; /* NULL unless -f items or lpc.fwcfg=qemu */
 	struct evloop *loop;
+	/* virtio.poll_us: the event loop's longest polling window; 0: devices wait for kicks. */
+	uint64_t poll_us;
 	unsigned ncpus;
 	struct vcpu_topology topo;
 	struct vcpu *vcpu;

@@ -313,20 +313,18 @@ static void uring_reap(struct blockif *b, struct blockif_list *fin)
 
 /* ---- the completion path (loop thread) ---- */
 
-static void on_event(void *arg)
+/* Hand every finished request to its done(); true when there were some. */
+static bool deliver(struct blockif *b)
 {
-	struct blockif *b = arg;
 	struct blockif_list fin;
-	uint64_t v;
-	/* Reset the counter before looking: a completion posted after this wakes us again. */
-	if (read(b->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		return;
 	blockif_list_init(&fin);
 	if (b->uring)
 		uring_reap(b, &fin);
 	blockif_list_splice(&fin, &b->failed);
 	if (b->pool)
 		blockif_pool_take(b, &fin);
+	if (fin.head == NULL)
+		return false;
 	for (struct blockif_req *r = fin.head; r != NULL; r = r->priv.next)
 		b->inflight--;
 	/* done() may queue, submit, or cancel everything: then the rest is dropped. */
@@ -335,6 +333,41 @@ static void on_event(void *arg)
 		next = r->priv.next;
 		r->done(r, r->priv.res);
 	}
+	return true;
+}
+
+static void on_event(void *arg)
+{
+	struct blockif *b = arg;
+	uint64_t v;
+	/* Reset the counter before looking: a completion posted after this wakes us again. */
+	if (read(b->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return;
+	deliver(b);
+}
+
+bool blockif_poll(struct blockif *b)
+{
+	if (!b->uring)
+		return false; /* the threads wake the loop through the eventfd */
+	if (!b->polling) {
+		/* The completions are looked at here: no eventfd read, no re-arm meanwhile. */
+		b->polling = true;
+		evloop_fd_pause(b->ev);
+	}
+	if (io_uring_cq_ready(&b->ring) == 0 && b->failed.head == NULL && b->pool == NULL)
+		return false;
+	return deliver(b);
+}
+
+bool blockif_poll_sleep(struct blockif *b)
+{
+	if (!b->polling)
+		return false;
+	b->polling = false;
+	/* Arming checks the eventfd first: a completion signalled while paused still wakes. */
+	evloop_fd_resume(b->ev);
+	return io_uring_cq_ready(&b->ring) > 0 || b->failed.head != NULL;
 }
 
 /* ---- requests (loop thread) ---- */

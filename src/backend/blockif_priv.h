@@ -46,6 +46,7 @@ struct blockif {
 	struct blockif_list failed;  /* failed while being submitted: done() on the loop */
 
 	bool uring;
+	bool polling; /* blockif_poll: completions are reaped without the eventfd */
 	struct io_uring ring;
 	unsigned sq_inflight; /* SQEs in the ring or in the kernel */
 

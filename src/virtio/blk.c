@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "khyve/evloop.h"
+#include "khyve/vbatch.h"
 #include "khyve/virtio_blk.h"
 #include "khyve/virtio_pci.h"
 
@@ -39,6 +41,14 @@ struct vtblk {
 	struct iovec iov[BLK_QUEUE_SIZE];
 	struct blk_req *req; /* nqueues × BLK_QUEUE_SIZE, indexed by queue and head */
 	struct vtblk_counters c;
+	/*
+	 * Polled (blk_poll): requests queued to the backend and not yet
+	 * submitted, and queues whose interrupt decision waits, while a batch
+	 * is held (vbatch.h). Loop thread.
+	 */
+	struct vbatch batch;
+	unsigned unsent;
+	uint64_t unsignalled;
 };
 
 static void put_le16(uint8_t *p, uint16_t v)
@@ -97,6 +107,15 @@ static void finish(struct vtblk *s, struct blk_req *r, uint8_t status, uint32_t 
 		s->c.errors++;
 }
 
+/* Chains were put on queue q: interrupt now, or with the held batch. vd->lock held. */
+static void signal_queue(struct vtblk *s, unsigned q)
+{
+	if (vbatch_held(&s->batch))
+		s->unsignalled |= 1ull << q;
+	else
+		virtio_queue_done(&s->vd, q);
+}
+
 /* Event loop thread: the backend finished a request. */
 static void blk_done(struct blockif_req *br, int res)
 {
@@ -108,7 +127,7 @@ static void blk_done(struct blockif_req *br, int res)
 	} else {
 		bool ok = res >= 0 && (uint64_t)res >= r->expect;
 		finish(s, r, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR, ok ? r->written : 1);
-		virtio_queue_done(&s->vd, r->q);
+		signal_queue(s, r->q);
 	}
 	pthread_mutex_unlock(&s->vd.lock);
 }
@@ -233,7 +252,8 @@ static void blk_notify(struct virtio_dev *vd, unsigned q)
 {
 	struct vtblk *s = vd->priv;
 	struct virtqueue *vq = &vd->q[q].vq;
-	bool done_here = false, queued = false;
+	bool done_here = false;
+	unsigned queued = 0, taken = 0;
 	vq_notify_off(vq);
 	for (;;) {
 		struct vq_chain c;
@@ -241,11 +261,12 @@ static void blk_notify(struct virtio_dev *vd, unsigned q)
 		if (rc == -ENOBUFS)
 			continue;
 		if (rc <= 0) {
-			if (rc == 0 && vq_notify_on(vq))
+			if (rc == 0 && virtio_queue_idle(vd, q))
 				continue;
 			break;
 		}
 		s->c.requests++;
+		taken++;
 		/* B3: a status byte must exist, in a device-writable buffer; else drop, length 0. */
 		if (c.write_len == 0) {
 			vq_put_chain(vq, c.head, 0);
@@ -272,13 +293,18 @@ static void blk_notify(struct virtio_dev *vd, unsigned q)
 			done_here = true;
 		} else {
 			virtio_io_start(vd);
-			queued = true;
+			queued++;
 		}
 	}
-	if (queued)
+	/* Polled: the pass joins the held batch (blk_poll submits it). */
+	if (taken && vd->polling && s->batch.hold_max)
+		vbatch_arrive(&s->batch, evloop_now_ns(), taken);
+	if (queued && vbatch_held(&s->batch))
+		s->unsent += queued;
+	else if (queued)
 		blockif_submit(s->bif); /* one system call for the whole pass */
 	if (done_here)
-		virtio_queue_done(vd, q);
+		signal_queue(s, q);
 }
 
 static void blk_config_write(struct virtio_dev *vd, size_t off, const uint8_t *data,
@@ -294,7 +320,9 @@ static void blk_config_write(struct virtio_dev *vd, size_t off, const uint8_t *d
 
 static void blk_reset(struct virtio_dev *vd)
 {
+	struct vtblk *s = vd->priv;
 	vd->config[VTBLK_CFG_WRITEBACK] = 1;
+	s->unsignalled = 0; /* the queues are gone; requests held still complete (dropped) */
 }
 
 static void fill_config(struct vtblk *s)
@@ -366,6 +394,55 @@ struct virtio_dev *vtblk_new(const struct gmem *mem, struct blockif *bif,
 	}
 	fill_config(s);
 	return &s->vd;
+}
+
+/* The held batch goes: one submission, then one interrupt decision a queue. */
+static void flush(struct vtblk *s)
+{
+	if (s->unsent) {
+		s->unsent = 0;
+		blockif_submit(s->bif);
+		blockif_poll(s->bif); /* what completed at once joins the interrupt */
+	}
+	pthread_mutex_lock(&s->vd.lock);
+	vbatch_flushed(&s->batch);
+	s->c.batches = s->batch.batches;
+	s->c.batched = s->batch.requests;
+	uint64_t qs = s->unsignalled;
+	s->unsignalled = 0;
+	for (unsigned q = 0; qs; q++, qs >>= 1)
+		if ((qs & 1) && virtio_live(&s->vd))
+			virtio_queue_done(&s->vd, q);
+	pthread_mutex_unlock(&s->vd.lock);
+}
+
+/* Event loop poller: the request queues and the backend's completions, without kicks. */
+static bool blk_poll(void *arg)
+{
+	struct vtblk *s = arg;
+	bool found = virtio_dev_poll(&s->vd);
+	found = blockif_poll(s->bif) || found;
+	if (vbatch_held(&s->batch) && vbatch_due(&s->batch, evloop_now_ns()))
+		flush(s);
+	return found;
+}
+
+static bool blk_poll_sleep(void *arg)
+{
+	struct vtblk *s = arg;
+	if (vbatch_held(&s->batch))
+		flush(s); /* nothing waits while the loop sleeps */
+	bool found = virtio_dev_poll_sleep(&s->vd);
+	return blockif_poll_sleep(s->bif) || found;
+}
+
+static const struct ev_poller_ops blk_poller = {.poll = blk_poll, .sleep = blk_poll_sleep};
+
+int vtblk_add_poller(struct virtio_dev *vd, struct evloop *loop, uint64_t hold_max)
+{
+	struct vtblk *s = vd->priv;
+	vbatch_init(&s->batch, hold_max);
+	return evloop_add_poller(loop, &blk_poller, s);
 }
 
 struct virtio_pci *vtblk_pci(struct virtio_dev *vd)

@@ -127,7 +127,13 @@ static int blk_init(struct vm *vm, struct pci_dev *dev, const char *node, char *
 		blockif_close(bif);
 		return -ENOMEM;
 	}
-	return virtio_pci_vm_setup(vm, vtblk_pci(vd), dev, vd, node, err, errlen);
+	if ((rc = virtio_pci_vm_setup(vm, vtblk_pci(vd), dev, vd, node, err, errlen)) < 0)
+		return rc;
+	if (vm->poll_us && (rc = vtblk_add_poller(vd, vm->loop, vm->poll_us * 1000)) < 0) {
+		snprintf(err, errlen, "%s: virtio-blk: the event loop has no room for a poller", node);
+		return rc;
+	}
+	return 0;
 }
 
 static const char *const blk_options[] = {"path",	"ro",	      "nocache", "direct",

@@ -67,6 +67,11 @@ static void defer(struct virtio_queue *vq)
 		(void)eventfd_write(vq->kick_fd, 1);
 }
 
+bool virtio_queue_idle(struct virtio_dev *vd, unsigned q)
+{
+	return !vd->polling && vq_notify_on(&vd->q[q].vq);
+}
+
 bool virtio_queue_rearm(struct virtio_dev *vd, unsigned q, unsigned round)
 {
 	struct virtio_queue *vq = &vd->q[q];
@@ -99,7 +104,7 @@ static void process(struct virtio_dev *vd, unsigned q)
 		 * avail index passes avail_event, which must follow what was taken.
 		 * Chains that arrived meanwhile are taken now: their kick may not come.
 		 */
-		if (!vq_notify_on(&vq->vq))
+		if (!virtio_queue_idle(vd, q))
 			return;
 	}
 }
@@ -114,6 +119,49 @@ static void on_kick(void *arg)
 	pthread_mutex_lock(&vq->vd->lock);
 	process(vq->vd, vq->idx);
 	pthread_mutex_unlock(&vq->vd->lock);
+}
+
+/* Queues the poller takes: live, set up, not passive. */
+static bool polled(const struct virtio_dev *vd, unsigned q)
+{
+	const struct virtqueue *vq = &vd->q[q].vq;
+	return !(vd->ops->passive_queues & 1ull << q) && vq->ready && !vq->broken;
+}
+
+bool virtio_dev_poll(struct virtio_dev *vd)
+{
+	bool found = false;
+	pthread_mutex_lock(&vd->lock);
+	if (virtio_live(vd)) {
+		for (unsigned q = 0; q < vd->ops->nqueues; q++) {
+			if (!polled(vd, q))
+				continue;
+			if (!vd->polling)
+				vq_notify_off(&vd->q[q].vq);
+			if (vq_has_avail(&vd->q[q].vq)) {
+				vd->polling = true;
+				process(vd, q);
+				found = true;
+			}
+		}
+		vd->polling = true;
+	}
+	pthread_mutex_unlock(&vd->lock);
+	return found;
+}
+
+bool virtio_dev_poll_sleep(struct virtio_dev *vd)
+{
+	bool found = false;
+	pthread_mutex_lock(&vd->lock);
+	if (vd->polling) {
+		vd->polling = false;
+		for (unsigned q = 0; q < vd->ops->nqueues; q++)
+			if (polled(vd, q) && vq_notify_on(&vd->q[q].vq))
+				found = true;
+	}
+	pthread_mutex_unlock(&vd->lock);
+	return found;
 }
 
 int virtio_dev_attach_loop(struct virtio_dev *vd, struct evloop *loop)
@@ -151,6 +199,7 @@ void virtio_reset(struct virtio_dev *vd)
 	vd->queue_sel = 0;
 	vd->msix_config = VIRTIO_MSI_NO_VECTOR;
 	vd->reset_pending = false;
+	vd->polling = false;
 	pthread_cond_broadcast(&vd->drained);
 }
 

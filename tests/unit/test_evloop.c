@@ -7,6 +7,7 @@
  * into a failed assertion instead of a hang.
  */
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -337,6 +338,133 @@ START_TEST(fd_table_is_bounded)
 }
 END_TEST
 
+/* ---- pollers ---- */
+
+struct fake_poller {
+	unsigned polls, sleeps, found;
+	unsigned work;       /* poll() takes one unit a call while there is some */
+	bool work_at_sleep;  /* sleep() finds one unit (once) */
+	unsigned found_at_tick[64];
+};
+
+static bool fp_poll(void *arg)
+{
+	struct fake_poller *p = arg;
+	p->polls++;
+	if (p->work == 0)
+		return false;
+	p->work--;
+	p->found++;
+	return true;
+}
+
+static bool fp_sleep(void *arg)
+{
+	struct fake_poller *p = arg;
+	p->sleeps++;
+	if (!p->work_at_sleep)
+		return false;
+	p->work_at_sleep = false;
+	p->work++;
+	return true;
+}
+
+static const struct ev_poller_ops fp_ops = {.poll = fp_poll, .sleep = fp_sleep};
+
+struct ticker {
+	int fd;
+	unsigned ticks, stop_at;
+	struct fake_poller *p;
+};
+
+static void on_tick(void *arg)
+{
+	struct ticker *t = arg;
+	uint64_t v;
+	if (read(t->fd, &v, sizeof(v)) != sizeof(v))
+		return;
+	if (t->ticks < 64)
+		t->p->found_at_tick[t->ticks] = t->p->found;
+	if (++t->ticks == t->stop_at)
+		evloop_stop(loop);
+}
+
+/* A ticker every us microseconds; n ticks, then the loop stops (the watchdog fails it). */
+static void run_ticks(struct ticker *t, long us, unsigned n)
+{
+	struct itimerspec its = {.it_interval = {0, us * 1000}, .it_value = {0, us * 1000}};
+	ck_assert_int_eq(timerfd_settime(t->fd, 0, &its, NULL), 0);
+	t->ticks = 0;
+	t->stop_at = n;
+	ck_assert(run_guarded(5000));
+	its = (struct itimerspec){0};
+	timerfd_settime(t->fd, 0, &its, NULL);
+}
+
+static bool open_ticker(int variant, struct ticker *t, struct fake_poller *p)
+{
+	if (!open_loop(variant))
+		return false;
+	*p = (struct fake_poller){0};
+	t->p = p;
+	t->fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	ck_assert_int_ge(t->fd, 0);
+	ck_assert_ptr_nonnull(evloop_add_fd(loop, t->fd, on_tick, t));
+	ck_assert_int_eq(evloop_add_poller(loop, &fp_ops, p), 0);
+	return true;
+}
+
+/*
+ * The polling window grows while wake-ups come within poll_max of the last
+ * work (the loop then polls instead of blocking), and shrinks to 0 when
+ * they come later (the loop sleeps its pollers and blocks).
+ */
+START_TEST(poll_window_adapts)
+{
+	struct ticker t;
+	struct fake_poller p;
+	if (!open_ticker(_i, &t, &p))
+		return;
+	struct evloop_stats st;
+	evloop_get_stats(loop, &st);
+	ck_assert_uint_eq(st.poll_ns, 0);
+	evloop_set_poll_max(loop, 1000000000); /* 1 s */
+	run_ticks(&t, 1000, 30);                /* a wake-up every 1 ms */
+	evloop_get_stats(loop, &st);
+	ck_assert_uint_ge(st.poll_ns, 1000000); /* grew past the 1 ms gap */
+	ck_assert_uint_gt(p.polls, 1000);       /* and polled between the ticks */
+	unsigned blocks = (unsigned)st.blocks;
+	ck_assert_uint_lt(blocks, 30);
+
+	evloop_set_poll_max(loop, 100000); /* 100 µs: the 2 ms gaps are out of reach */
+	unsigned sleeps = p.sleeps;
+	run_ticks(&t, 2000, 20);
+	evloop_get_stats(loop, &st);
+	ck_assert_uint_eq(st.poll_ns, 0);
+	ck_assert_uint_ge(p.sleeps - sleeps, 15); /* slept before blocking */
+	ck_assert_uint_ge(st.blocks - blocks, 15);
+	close(t.fd);
+	close_loop();
+}
+END_TEST
+
+/* Work that arrives while a poller goes to sleep is polled for before the loop blocks. */
+START_TEST(work_found_at_sleep)
+{
+	struct ticker t;
+	struct fake_poller p;
+	if (!open_ticker(_i, &t, &p))
+		return;
+	p.work_at_sleep = true;
+	run_ticks(&t, 2000, 2);
+	ck_assert_uint_eq(p.found, 1);
+	ck_assert_uint_eq(p.found_at_tick[1], 1); /* taken before the second tick, not by it */
+	ck_assert_int_eq(evloop_add_poller(loop, NULL, NULL), -EINVAL);
+	close(t.fd);
+	close_loop();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("evloop");
@@ -348,6 +476,8 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, level_triggered, 0, 2);
 	tcase_add_loop_test(tc, hangup_is_delivered, 0, 2);
 	tcase_add_loop_test(tc, fd_table_is_bounded, 0, 2);
+	tcase_add_loop_test(tc, poll_window_adapts, 0, 2);
+	tcase_add_loop_test(tc, work_found_at_sleep, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

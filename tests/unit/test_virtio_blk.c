@@ -6,6 +6,8 @@
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -25,8 +27,10 @@ static struct evloop *loop;
 static struct blockif *bif;
 static struct virtio_dev *vd;
 static int disk = -1, tick = -1;
-static unsigned ticks, want_used;
+static unsigned ticks, want_used, stop_ticks;
 static uint16_t avail_idx;
+static bool use_uring; /* make(): the io_uring engine instead of the threads */
+static bool no_kick;   /* request(): the driver was told not to kick */
 
 static void on_tick(void *arg)
 {
@@ -35,7 +39,9 @@ static void on_tick(void *arg)
 	if (read(tick, &n, sizeof(n)) != sizeof(n))
 		return;
 	/* done: the used index reached the goal and nothing is in flight, or 5 s passed */
-	if ((vt_r16(VT_USED + 2) >= want_used && vd->inflight == 0) || ++ticks > 2500)
+	bool done = stop_ticks ? ticks + 1 >= stop_ticks
+			       : vt_r16(VT_USED + 2) >= want_used && vd->inflight == 0;
+	if (done || ++ticks > 2500)
 		evloop_stop(loop);
 }
 
@@ -61,7 +67,7 @@ static void make(bool ro, uint32_t features0)
 	ck_assert_ptr_nonnull(evloop_add_fd(loop, tick, on_tick, NULL));
 	char path[64], err[256] = "";
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", disk);
-	struct blockif_opts o = {.path = path, .ro = ro, .force_threads = true};
+	struct blockif_opts o = {.path = path, .ro = ro, .force_threads = !use_uring};
 	ck_assert_msg(blockif_open(&bif, loop, &o, err, sizeof(err)) == 0, "%s", err);
 	struct vtblk_params p = {.ro = ro, .logical = 512, .physical = 4096, .nqueues = 2};
 	strcpy(p.serial, "serial-0123456789abc");
@@ -83,6 +89,8 @@ static void teardown(void)
 	close(tick);
 	close(disk);
 	vt_fini();
+	use_uring = no_kick = false;
+	stop_ticks = 0;
 }
 
 /*
@@ -107,7 +115,8 @@ static unsigned request(uint32_t type, uint64_t sector, uint32_t dlen, bool dwri
 	}
 	vt_offer(VT_AVAIL, avail_idx, (uint16_t)d);
 	avail_idx++;
-	vt_modern_kick(0);
+	if (!no_kick)
+		vt_modern_kick(0);
 	return avail_idx;
 }
 
@@ -317,6 +326,203 @@ START_TEST(r1_reset_in_flight)
 }
 END_TEST
 
+/* avail_event, the used ring's trailing word: the driver kicks when it publishes this index. */
+static uint16_t avail_event(void)
+{
+	return vt_r16(VT_USED + 4 + 8u * VT_QSZ);
+}
+
+/*
+ * Polling: requests the driver publishes without a kick are taken by the
+ * loop's poller, completions reaped from the io_uring without the eventfd;
+ * while polled the driver is asked not to kick, once asleep it is again.
+ */
+START_TEST(polled_without_kicks)
+{
+	use_uring = true;
+	make(false, 1u << VIRTIO_RING_F_EVENT_IDX);
+	if (!blockif_uses_io_uring(bif)) {
+		fprintf(stderr, "virtio_blk: io_uring unavailable here, polled_without_kicks not run\n");
+		return;
+	}
+	ck_assert_int_eq(vtblk_add_poller(vd, loop, 0), 0);
+	/* Wake-ups 2 ms apart and a 1 s limit: the window grows past 2 ms, the loop keeps polling. */
+	evloop_set_poll_max(loop, 1000000000);
+	stop_ticks = 20;
+	run_until(0);
+	stop_ticks = 0;
+	struct evloop_stats st;
+	evloop_get_stats(loop, &st);
+	ck_assert_uint_gt(st.poll_ns, 2000000);
+	uint8_t pat[512];
+	memset(pat, 0x5a, sizeof(pat));
+	gmem_write(&vt_mem.gmem, DATA, pat, sizeof(pat));
+	no_kick = true;
+	run_until(request(VIRTIO_BLK_T_OUT, 1, sizeof(pat), false));
+	ck_assert_uint_eq(status_byte(), VIRTIO_BLK_S_OK);
+	ck_assert_uint_eq(avail_idx, 1);
+	/* Polled: the next publication (index 1 → 2) does not ask for a kick. */
+	ck_assert_uint_ne(avail_event(), avail_idx);
+	gmem_write(&vt_mem.gmem, DATA, (uint8_t[512]){0}, 512);
+	run_until(request(VIRTIO_BLK_T_IN, 1, 512, true));
+	uint8_t got[512];
+	gmem_read(&vt_mem.gmem, DATA, got, sizeof(got));
+	ck_assert_mem_eq(got, pat, sizeof(pat));
+	evloop_get_stats(loop, &st);
+	ck_assert_uint_gt(st.poll_hits, 0);
+	/* Without a polling window the poller sleeps after each wake-up: kicks are asked for. */
+	evloop_set_poll_max(loop, 0);
+	stop_ticks = 3;
+	run_until(0);
+	stop_ticks = 0;
+	ck_assert_uint_eq(avail_event(), avail_idx);
+	/* and a kicked request still completes */
+	no_kick = false;
+	run_until(request(VIRTIO_BLK_T_IN, 1, 512, true));
+	ck_assert_uint_eq(status_byte(), VIRTIO_BLK_S_OK);
+}
+END_TEST
+
+/* ---- a driver on its own thread, against the polling loop ---- */
+
+static unsigned raises;
+static void (*real_raise)(struct virtio_dev *, uint16_t, uint8_t);
+static int guest_done_fd = -1;
+static volatile const char *guest_failed;
+
+static void count_raise(struct virtio_dev *d, uint16_t vector, uint8_t isr)
+{
+	__atomic_fetch_add(&raises, 1, __ATOMIC_SEQ_CST);
+	real_raise(d, vector, isr);
+}
+
+static void on_guest_done(void *arg)
+{
+	(void)arg;
+	evloop_stop(loop);
+}
+
+static volatile uint16_t *ring16(uint64_t gpa)
+{
+	return gmem_ptr(&vt_mem.gmem, gpa, 2);
+}
+
+/*
+ * As Linux's virtio_blk with EVENT_IDX: publish `depth` reads one after the
+ * other (kicking when avail_event asks for it), then wait for them: write
+ * used_event, re-check the used index, wait for an interrupt. Random pauses
+ * put the publications on both sides of the loop's poll/sleep transitions
+ * and of held batches. A lost kick or interrupt shows as a 2 s wait.
+ */
+struct drv {
+	unsigned requests, depth;
+};
+
+static bool wait_raise(unsigned before)
+{
+	for (unsigned spin = 0; spin < 2000000; spin++) {
+		if (__atomic_load_n(&raises, __ATOMIC_SEQ_CST) != before)
+			return true;
+		if (spin > 1000)
+			usleep(1);
+	}
+	return false;
+}
+
+static void *guest_thread(void *arg)
+{
+	const struct drv *d = arg;
+	unsigned seed = 1;
+	volatile uint16_t *avail_idx_p = ring16(VT_AVAIL + 2), *used_idx_p = ring16(VT_USED + 2);
+	volatile uint16_t *avail_event_p = ring16(VT_USED + 4 + 8u * VT_QSZ);
+	volatile uint16_t *used_event_p = ring16(VT_AVAIL + 4 + 2u * VT_QSZ);
+	uint16_t idx = 0;
+	while (idx < d->requests && !guest_failed) {
+		for (unsigned k = 0; k < d->depth; k++, idx++) {
+			*ring16(VT_AVAIL + 4 + 2u * (idx % VT_QSZ)) = (uint16_t)(3 * k);
+			__atomic_store_n(avail_idx_p, (uint16_t)(idx + 1), __ATOMIC_RELEASE);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			uint16_t ev = *avail_event_p;
+			if ((uint16_t)(idx + 1 - ev - 1) < 1)
+				(void)eventfd_write(vd->q[0].kick_fd, 1);
+			seed = seed * 1103515245 + 12345;
+			unsigned pause = (seed >> 16) % 4;
+			if (pause)
+				usleep(pause * 40);
+		}
+		uint16_t seen = __atomic_load_n(used_idx_p, __ATOMIC_ACQUIRE);
+		while (seen != idx) {
+			unsigned before = __atomic_load_n(&raises, __ATOMIC_SEQ_CST);
+			*used_event_p = seen; /* interrupt me past this */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			uint16_t now = __atomic_load_n(used_idx_p, __ATOMIC_ACQUIRE);
+			if (now != seen) {
+				seen = now;
+				continue;
+			}
+			if (!wait_raise(before)) {
+				guest_failed = __atomic_load_n(used_idx_p, __ATOMIC_ACQUIRE) != seen
+						       ? "completed without an interrupt"
+						       : "request never completed (lost kick)";
+				break;
+			}
+			seen = __atomic_load_n(used_idx_p, __ATOMIC_ACQUIRE);
+		}
+	}
+	(void)eventfd_write(guest_done_fd, 1);
+	return NULL;
+}
+
+/* Loop index: 0 one request at a time, no batching; 1 four at a time, batched. */
+START_TEST(polled_driver_thread)
+{
+	use_uring = true;
+	make(false, 1u << VIRTIO_RING_F_EVENT_IDX);
+	if (!blockif_uses_io_uring(bif)) {
+		fprintf(stderr, "virtio_blk: io_uring unavailable here, polled_driver_thread not run\n");
+		return;
+	}
+	struct drv d = {.requests = 3000, .depth = _i ? 4 : 1};
+	ck_assert_int_eq(virtio_dev_attach_loop(vd, loop), 0);
+	ck_assert_int_eq(vtblk_add_poller(vd, loop, _i ? 300000 : 0), 0);
+	evloop_set_poll_max(loop, 300000); /* 300 µs: the loop polls and sleeps by turns */
+	real_raise = vd->raise;
+	vd->raise = count_raise;
+	raises = 0;
+	guest_failed = NULL;
+	guest_done_fd = eventfd(0, EFD_NONBLOCK);
+	ck_assert_ptr_nonnull(evloop_add_fd(loop, guest_done_fd, on_guest_done, NULL));
+	for (unsigned k = 0; k < d.depth; k++) {
+		vt_desc(VT_DESC, 3 * k, HDR, 16, 1, (uint16_t)(3 * k + 1));
+		vt_desc(VT_DESC, 3 * k + 1, DATA + 512 * k, 512, 1 | 2, (uint16_t)(3 * k + 2));
+		vt_desc(VT_DESC, 3 * k + 2, STATUS + k, 1, 2, 0);
+	}
+	uint8_t hdr[16] = {VIRTIO_BLK_T_IN};
+	gmem_write(&vt_mem.gmem, HDR, hdr, 16);
+	stop_ticks = 100000; /* the guest thread stops the loop */
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, guest_thread, &d), 0);
+	ck_assert_int_eq(evloop_run(loop), 0);
+	pthread_join(t, NULL);
+	close(guest_done_fd);
+	ck_assert_msg(guest_failed == NULL, "%s", guest_failed);
+	ck_assert_uint_eq(vt_r16(VT_USED + 2), d.requests);
+	const struct vtblk_counters *c = vtblk_counters(vd);
+	ck_assert_uint_eq(c->ok, d.requests);
+	struct evloop_stats st;
+	evloop_get_stats(loop, &st);
+	fprintf(stderr, "virtio_blk: driver thread, depth %u: %u requests, %u interrupts, %lu "
+			"blocks, %lu poll hits, %lu batches of %lu\n", d.depth, d.requests, raises,
+		(unsigned long)st.blocks, (unsigned long)st.poll_hits, (unsigned long)c->batches,
+		(unsigned long)c->batched);
+	ck_assert_uint_gt(st.poll_hits, 10);
+	if (_i) /* some batches of more than one request, with one interrupt each */
+		ck_assert_uint_gt(c->batched, c->batches);
+	else
+		ck_assert_uint_eq(c->batches, 0);
+}
+END_TEST
+
 START_TEST(config_space)
 {
 	make(false, 1u << VIRTIO_BLK_F_CONFIG_WCE);
@@ -356,6 +562,8 @@ static Suite *suite(void)
 	tcase_add_test(t, write_zeroes_and_discard);
 	tcase_add_test(t, r1_reset_in_flight);
 	tcase_add_test(t, config_space);
+	tcase_add_test(t, polled_without_kicks);
+	tcase_add_loop_test(t, polled_driver_thread, 0, 2);
 	suite_add_tcase(s, t);
 	return s;
 }
