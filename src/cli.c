@@ -17,6 +17,7 @@
 
 #include "cli_priv.h"
 #include "khyve/smbios.h"
+#include "khyve/vm.h"
 
 /* bhyve's letters; '+' stops at the first non-option, ':' reports a missing argument. */
 #define OPTSTRING "+:aAbCc:DeG:g:HhIk:K:l:m:o:p:PSs:uU:wWxYf:"
@@ -270,6 +271,12 @@ static int check_values(struct config *cfg, const char *prog, FILE *err)
 	if (config_get_u64(cfg, "gdb.port", 0, &port) < 0 || port > 65535) {
 		fprintf(err, "%s: invalid gdb.port '%s': expected 0-65535\n", prog,
 			config_get(cfg, "gdb.port"));
+		return KHYVE_EXIT_ERROR;
+	}
+	uint64_t poll_us;
+	if (config_get_u64(cfg, "virtio.poll_us", 0, &poll_us) < 0 || poll_us > VM_POLL_US_MAX) {
+		fprintf(err, "%s: invalid virtio.poll_us '%s': expected 0-%u (microseconds)\n", prog,
+			config_get(cfg, "virtio.poll_us"), VM_POLL_US_MAX);
 		return KHYVE_EXIT_ERROR;
 	}
 	return CONTINUE;

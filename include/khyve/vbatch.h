@@ -5,11 +5,11 @@
  * with one interrupt for their completions, once it has stopped adding for
  * `hold` ns. One system call and one interrupt then serve a whole batch.
  *
- * The hold is learnt from the driver. It is 0 (every request goes at once)
- * until a probe, every VBATCH_PROBE_EVERY batches, holds for twice the usual
+ * The hold is learnt from the driver. It is hold_min (a batch goes once
+ * the driver has been quiet that long) until a probe, every VBATCH_PROBE_EVERY batches, holds for twice the usual
  * gap between requests: a driver that waits for each completion (queue
  * depth 1) adds nothing meanwhile, and after VBATCH_MISSES such batches the
- * hold drops back to 0; one with
+ * hold drops back to hold_min; one with
  * more to give adds more, and the hold follows twice the gap between the
  * requests of a batch. It never exceeds hold_max, and a batch is sent at
  * the latest VBATCH_SPAN holds (hold_max each) after its first request.
@@ -25,11 +25,10 @@
 #define VBATCH_PROBE_EVERY 128
 /* Batches of one in a row that end holding. */
 #define VBATCH_MISSES 2
-#define VBATCH_HOLD_MIN 1000u /* ns */
 #define VBATCH_SPAN 16
 
 struct vbatch {
-	uint64_t hold, hold_max;
+	uint64_t hold, hold_min, hold_max;
 	uint64_t gap;	  /* mean gap between the arrivals of one held batch */
 	uint64_t gap_all; /* mean gap between any two arrivals */
 	uint64_t first;	  /* the held batch's first arrival; 0: nothing held */
@@ -40,7 +39,8 @@ struct vbatch {
 	uint64_t batches, requests; /* flushed batches, and the arrivals they carried */
 };
 
-void vbatch_init(struct vbatch *b, uint64_t hold_max);
+/* hold_min ≤ hold_max; hold_max 0: every request goes at once. */
+void vbatch_init(struct vbatch *b, uint64_t hold_min, uint64_t hold_max);
 /* `count` requests arrived at `now` (now > 0): they join the held batch. */
 void vbatch_arrive(struct vbatch *b, uint64_t now, unsigned count);
 /* Is a batch held? */

@@ -72,8 +72,10 @@ struct virtio_pci *vtblk_pci(struct virtio_dev *vd);
 /*
  * Poll the device on the loop (evloop pollers): while the loop polls, the
  * driver does not kick and completions are reaped without the eventfd.
- * hold_max > 0: requests are batched (vbatch.h), held for hold_max ns at most.
+ * hold_max > 0: requests are batched (vbatch.h), held for hold_max ns at most
+ * and until the driver has been quiet for hold_max / VTBLK_HOLD_MIN_DIV at least.
  */
+#define VTBLK_HOLD_MIN_DIV 20
 int vtblk_add_poller(struct virtio_dev *vd, struct evloop *loop, uint64_t hold_max);
 const struct vtblk_counters *vtblk_counters(struct virtio_dev *vd);
 void vtblk_free(struct virtio_dev *vd);

@@ -441,7 +441,7 @@ static const struct ev_poller_ops blk_poller = {.poll = blk_poll, .sleep = blk_p
 int vtblk_add_poller(struct virtio_dev *vd, struct evloop *loop, uint64_t hold_max)
 {
 	struct vtblk *s = vd->priv;
-	vbatch_init(&s->batch, hold_max);
+	vbatch_init(&s->batch, hold_max / VTBLK_HOLD_MIN_DIV, hold_max);
 	return evloop_add_poller(loop, &blk_poller, s);
 }
 

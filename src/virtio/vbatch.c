@@ -4,10 +4,11 @@
 
 #include <string.h>
 
-void vbatch_init(struct vbatch *b, uint64_t hold_max)
+void vbatch_init(struct vbatch *b, uint64_t hold_min, uint64_t hold_max)
 {
 	memset(b, 0, sizeof(*b));
 	b->hold_max = hold_max;
+	b->hold_min = b->hold = hold_min < hold_max ? hold_min : hold_max;
 }
 
 /* A moving mean over about eight samples. */
@@ -18,8 +19,8 @@ static uint64_t mean(uint64_t m, uint64_t v)
 
 static uint64_t clamp_hold(const struct vbatch *b, uint64_t h)
 {
-	if (h < VBATCH_HOLD_MIN)
-		h = VBATCH_HOLD_MIN;
+	if (h < b->hold_min)
+		h = b->hold_min;
 	return h < b->hold_max ? h : b->hold_max;
 }
 
@@ -39,7 +40,7 @@ bool vbatch_due(const struct vbatch *b, uint64_t now)
 {
 	if (b->first == 0)
 		return false;
-	return b->hold == 0 || now < b->last || now - b->last >= b->hold ||
+	return now < b->last || now - b->last >= b->hold ||
 	       now - b->first >= VBATCH_SPAN * b->hold_max;
 }
 
@@ -49,16 +50,16 @@ void vbatch_flushed(struct vbatch *b)
 		return;
 	b->batches++;
 	b->requests += b->n;
-	if (b->hold) {
+	if (b->hold > b->hold_min) {
 		/* More came while holding: keep holding, for twice their gap. */
 		if (b->n >= 2) {
 			b->misses = 0;
 			b->hold = clamp_hold(b, 2 * b->gap);
 		} else if (++b->misses >= VBATCH_MISSES) {
 			b->misses = 0;
-			b->hold = 0;
+			b->hold = b->hold_min;
 		}
-	} else if (++b->since_probe >= VBATCH_PROBE_EVERY && b->hold_max) {
+	} else if (++b->since_probe >= VBATCH_PROBE_EVERY && b->hold_max > b->hold_min) {
 		b->since_probe = 0;
 		b->hold = clamp_hold(b, 2 * b->gap_all);
 	}

@@ -133,18 +133,18 @@ bool virtio_dev_poll(struct virtio_dev *vd)
 	bool found = false;
 	pthread_mutex_lock(&vd->lock);
 	if (virtio_live(vd)) {
+		bool entering = !vd->polling;
+		vd->polling = true;
 		for (unsigned q = 0; q < vd->ops->nqueues; q++) {
 			if (!polled(vd, q))
 				continue;
-			if (!vd->polling)
+			if (entering)
 				vq_notify_off(&vd->q[q].vq);
 			if (vq_has_avail(&vd->q[q].vq)) {
-				vd->polling = true;
 				process(vd, q);
 				found = true;
 			}
 		}
-		vd->polling = true;
 	}
 	pthread_mutex_unlock(&vd->lock);
 	return found;

@@ -15,7 +15,7 @@
 START_TEST(depth_one_is_not_held)
 {
 	struct vbatch b;
-	vbatch_init(&b, 1000 * US);
+	vbatch_init(&b, 0, 1000 * US);
 	uint64_t t = 1, held_ns = 0;
 	unsigned probes = 0;
 	for (unsigned i = 0; i < 1000; i++) {
@@ -47,7 +47,7 @@ END_TEST
 START_TEST(a_busy_driver_is_batched)
 {
 	struct vbatch b;
-	vbatch_init(&b, 1000 * US);
+	vbatch_init(&b, 0, 1000 * US);
 	uint64_t t = 1;
 	unsigned out = 0, last_batch = 0;
 	for (unsigned round = 0; round < 4000 && b.batches < 400; round++) {
@@ -78,9 +78,10 @@ END_TEST
 START_TEST(holds_are_bounded)
 {
 	struct vbatch b;
-	vbatch_init(&b, 100 * US);
+	vbatch_init(&b, 0, 100 * US);
 	ck_assert(!vbatch_due(&b, 5));
 	b.hold = 80 * US;
+	b.hold_min = 10 * US;
 	uint64_t t = 1000;
 	vbatch_arrive(&b, t, 1);
 	ck_assert(!vbatch_due(&b, t + 79 * US));
@@ -95,13 +96,34 @@ START_TEST(holds_are_bounded)
 	ck_assert_uint_eq(b.requests, n);
 	ck_assert_uint_le(b.hold, 100 * US);
 	/* hold_max 0: nothing is ever probed for */
-	vbatch_init(&b, 0);
+	vbatch_init(&b, 0, 0);
 	for (unsigned i = 0; i < 3 * VBATCH_PROBE_EVERY; i++) {
 		vbatch_arrive(&b, 1 + i * 10 * US, 1);
 		ck_assert(vbatch_due(&b, 1 + i * 10 * US));
 		vbatch_flushed(&b);
 		ck_assert_uint_eq(b.hold, 0);
 	}
+}
+END_TEST
+
+/* hold_min: every batch waits that long after its last arrival, probes or not. */
+START_TEST(hold_min_is_kept)
+{
+	struct vbatch b;
+	vbatch_init(&b, 50 * US, 1000 * US);
+	uint64_t t = 1;
+	for (unsigned i = 0; i < 3 * VBATCH_PROBE_EVERY; i++) {
+		vbatch_arrive(&b, t, 1);
+		ck_assert(!vbatch_due(&b, t + 49 * US));
+		while (!vbatch_due(&b, t))
+			t += US;
+		vbatch_flushed(&b);
+		ck_assert_uint_ge(b.hold, 50 * US);
+		t += 400 * US; /* one at a time */
+	}
+	ck_assert_uint_eq(b.hold, 50 * US); /* the probes gave up */
+	vbatch_init(&b, 2000 * US, 1000 * US); /* the floor never passes the ceiling */
+	ck_assert_uint_eq(b.hold, 1000 * US);
 }
 END_TEST
 
@@ -112,6 +134,7 @@ static Suite *suite(void)
 	tcase_add_test(t, depth_one_is_not_held);
 	tcase_add_test(t, a_busy_driver_is_batched);
 	tcase_add_test(t, holds_are_bounded);
+	tcase_add_test(t, hold_min_is_kept);
 	suite_add_tcase(s, t);
 	return s;
 }
