@@ -75,7 +75,8 @@ bool virtio_queue_idle(struct virtio_dev *vd, unsigned q)
 bool virtio_queue_rearm(struct virtio_dev *vd, unsigned q, unsigned round)
 {
 	struct virtio_queue *vq = &vd->q[q];
-	if (!vq_notify_on(&vq->vq))
+	bool more = vd->polling ? vq_has_avail(&vq->vq) : vq_notify_on(&vq->vq);
+	if (!more)
 		return false;
 	if (round + 1 < PROCESS_ROUNDS || vq->kick_fd < 0)
 		return true;
@@ -121,11 +122,12 @@ static void on_kick(void *arg)
 	pthread_mutex_unlock(&vq->vd->lock);
 }
 
-/* Queues the poller takes: live, set up, not passive. */
+/* Queues the poller takes: set up, not broken, in poll_queues (or not passive). */
 static bool polled(const struct virtio_dev *vd, unsigned q)
 {
 	const struct virtqueue *vq = &vd->q[q].vq;
-	return !(vd->ops->passive_queues & 1ull << q) && vq->ready && !vq->broken;
+	uint64_t mask = vd->ops->poll_queues ? vd->ops->poll_queues : ~vd->ops->passive_queues;
+	return (mask & 1ull << q) && vq->ready && !vq->broken;
 }
 
 bool virtio_dev_poll(struct virtio_dev *vd)
