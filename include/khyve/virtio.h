@@ -64,12 +64,6 @@ struct virtio_ops {
 	 */
 	uint64_t passive_queues;
 	/*
-	 * Queues (bit q) a poller takes (virtio_dev_poll) with kicks off: 0 means
-	 * the queues that are not passive. A passive queue here re-arms through
-	 * virtio_queue_rearm, which leaves kicks off while the device is polled.
-	 */
-	uint64_t poll_queues;
-	/*
 	 * The driver writes config bytes [off, off+size), inside config_size; the
 	 * device applies what is writable to vd->config. NULL: all read-only.
 	 */

@@ -96,11 +96,6 @@ bool vtnet_uses_io_uring(struct virtio_dev *vd);
 /* Queue pairs in use (VQ_PAIRS_SET; 1 after reset). */
 unsigned vtnet_active_pairs(struct virtio_dev *vd);
 /*
- * Poll the device on the loop (evloop pollers, virtio.poll_us): transmit
- * without kicks, ring completions without the eventfd.
- */
-int vtnet_add_poller(struct virtio_dev *vd, struct evloop *loop);
-/*
  * Tests, without a loop: what the loop would do until nothing moves: reap
  * io_uring completions, and serve the taps that are readable and watched.
  */

@@ -319,48 +319,6 @@ static void on_ring(void *arg)
 	pthread_mutex_unlock(&s->vd.lock);
 }
 
-/*
- * Event loop poller (virtio.poll_us): the transmit and control queues without
- * kicks, and the ring's completions without its eventfd. Receive stays driven
- * by the tap's readiness and the driver's kicks (passive queues).
- */
-static bool net_poll(void *arg)
-{
-	struct vtnet *s = arg;
-	bool found = virtio_dev_poll(&s->vd);
-	if (!s->uring)
-		return found;
-	if (!s->polling) {
-		s->polling = true;
-		evloop_fd_pause(s->ring_ev);
-	}
-	if (io_uring_cq_ready(&s->ring) == 0)
-		return found;
-	pthread_mutex_lock(&s->vd.lock);
-	reap(s);
-	pthread_mutex_unlock(&s->vd.lock);
-	return true;
-}
-
-static bool net_poll_sleep(void *arg)
-{
-	struct vtnet *s = arg;
-	bool found = virtio_dev_poll_sleep(&s->vd);
-	if (!s->polling)
-		return found;
-	s->polling = false;
-	/* Arming checks the eventfd first: a completion signalled while paused still wakes. */
-	evloop_fd_resume(s->ring_ev);
-	return io_uring_cq_ready(&s->ring) > 0 || found;
-}
-
-static const struct ev_poller_ops net_poller = {.poll = net_poll, .sleep = net_poll_sleep};
-
-int vtnet_add_poller(struct virtio_dev *vd, struct evloop *loop)
-{
-	return evloop_add_poller(loop, &net_poller, vd->priv);
-}
-
 void vtnet_poll(struct virtio_dev *vd)
 {
 	struct vtnet *s = vd->priv;
@@ -509,9 +467,6 @@ struct virtio_dev *vtnet_new(const struct gmem *mem, struct tap *tap, struct evl
 	s->npairs = npairs;
 	s->offloads = ~0u;
 	s->efd = -1;
-	uint64_t txqs = 0; /* polled (virtio.poll_us): transmit; receive follows the tap */
-	for (unsigned p = 0; p < npairs; p++)
-		txqs |= 1ull << (2 * p + 1);
 	s->ops = (struct virtio_ops){
 	    .name = "virtio-net",
 	    .type = VIRTIO_ID_NET,
@@ -522,7 +477,6 @@ struct virtio_dev *vtnet_new(const struct gmem *mem, struct tap *tap, struct evl
 	    .config_size = VTNET_CFG_SIZE,
 	    .queue_notify = net_notify,
 	    .passive_queues = (1ull << (2 * npairs + 1)) - 1,
-	    .poll_queues = txqs,
 	    .reset = net_reset,
 	    .cancel = net_cancel,
 	};

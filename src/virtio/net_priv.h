@@ -114,7 +114,6 @@ struct vtnet {
 	struct io_uring ring; /* fixed file p: the tap's queue p */
 	int efd;	      /* completions: the ring's eventfd */
 	struct ev_fd *ring_ev;
-	bool polling; /* net_poll: the ring's completions are reaped without ring_ev */
 
 	struct vtnet_counters c;
 };

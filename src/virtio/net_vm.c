@@ -125,13 +125,7 @@ static int net_init(struct vm *vm, struct pci_dev *dev, const char *node, char *
 		tap_close(tap);
 		return -ENOMEM;
 	}
-	if ((rc = virtio_pci_vm_setup(vm, vtnet_pci(vd), dev, vd, node, err, errlen)) < 0)
-		return rc;
-	if (vm->poll_us && (rc = vtnet_add_poller(vd, vm->loop)) < 0) {
-		snprintf(err, errlen, "%s: virtio-net: the event loop has no room for a poller", node);
-		return rc;
-	}
-	return 0;
+	return virtio_pci_vm_setup(vm, vtnet_pci(vd), dev, vd, node, err, errlen);
 }
 
 static const char *const net_options[] = {"backend", "mac", "mtu", "queues", "transport", NULL};

@@ -67,30 +67,15 @@ static void defer(struct virtio_queue *vq)
 		(void)eventfd_write(vq->kick_fd, 1);
 }
 
-/* Queues the poller takes: set up, not broken, in poll_queues (or not passive). */
-static bool polled(const struct virtio_dev *vd, unsigned q)
-{
-	const struct virtqueue *vq = &vd->q[q].vq;
-	uint64_t mask = vd->ops->poll_queues ? vd->ops->poll_queues : ~vd->ops->passive_queues;
-	return (mask & 1ull << q) && vq->ready && !vq->broken;
-}
-
-/* Kicks stay off for a queue the poller takes while it polls. */
-static bool kicks_off(const struct virtio_dev *vd, unsigned q)
-{
-	return vd->polling && polled(vd, q);
-}
-
 bool virtio_queue_idle(struct virtio_dev *vd, unsigned q)
 {
-	return !kicks_off(vd, q) && vq_notify_on(&vd->q[q].vq);
+	return !vd->polling && vq_notify_on(&vd->q[q].vq);
 }
 
 bool virtio_queue_rearm(struct virtio_dev *vd, unsigned q, unsigned round)
 {
 	struct virtio_queue *vq = &vd->q[q];
-	bool more = kicks_off(vd, q) ? vq_has_avail(&vq->vq) : vq_notify_on(&vq->vq);
-	if (!more)
+	if (!vq_notify_on(&vq->vq))
 		return false;
 	if (round + 1 < PROCESS_ROUNDS || vq->kick_fd < 0)
 		return true;
@@ -134,6 +119,13 @@ static void on_kick(void *arg)
 	pthread_mutex_lock(&vq->vd->lock);
 	process(vq->vd, vq->idx);
 	pthread_mutex_unlock(&vq->vd->lock);
+}
+
+/* Queues the poller takes: live, set up, not passive. */
+static bool polled(const struct virtio_dev *vd, unsigned q)
+{
+	const struct virtqueue *vq = &vd->q[q].vq;
+	return !(vd->ops->passive_queues & 1ull << q) && vq->ready && !vq->broken;
 }
 
 bool virtio_dev_poll(struct virtio_dev *vd)

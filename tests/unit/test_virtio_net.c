@@ -9,14 +9,11 @@
  */
 #include <check.h>
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "check_main.h"
-#include "khyve/evloop.h"
 #include "khyve/virtio_net.h"
 #include "khyve/virtio_pci.h"
 #include "vtest.h"
@@ -357,86 +354,6 @@ START_TEST(tap_bad_name)
 }
 END_TEST
 
-/* ---- polled (virtio.poll_us) ---- */
-
-static unsigned net_ticks, net_stop_at;
-static int net_tick_fd = -1;
-
-static void on_net_tick(void *arg)
-{
-	(void)arg;
-	uint64_t n;
-	if (read(net_tick_fd, &n, sizeof(n)) != sizeof(n))
-		return;
-	net_ticks++;
-	bool sent = net_stop_at == 0 && used_idx(TXQ) == 1;
-	if (sent || (net_stop_at && net_ticks >= net_stop_at) || net_ticks > 2500)
-		evloop_stop(vnet_loop);
-}
-
-/*
- * A frame the driver publishes without a kick goes out: the loop's poller
- * takes the transmit queue and reaps the ring's completion; while polled,
- * avail_event does not ask for a kick.
- */
-START_TEST(tx_polled)
-{
-	ck_assert_int_eq(evloop_new(&vnet_loop, false), 0);
-	make(&(struct vtnet_params){.mac = {2, 0, 0, 0, 0, 1}});
-	if (!vtnet_uses_io_uring(vd)) {
-		fprintf(stderr, "virtio_net: io_uring unavailable here, tx_polled not run\n");
-		return;
-	}
-	up(F(VIRTIO_NET_F_MAC) | F(VIRTIO_RING_F_EVENT_IDX) | F(VIRTIO_NET_F_CTRL_VQ) |
-	   F(VIRTIO_NET_F_CTRL_RX));
-	ck_assert_int_eq(vtnet_add_poller(vd, vnet_loop), 0);
-	evloop_set_poll_max(vnet_loop, 1000000000);
-	net_tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	struct itimerspec its = {.it_interval = {0, 2000000}, .it_value = {0, 2000000}};
-	timerfd_settime(net_tick_fd, 0, &its, NULL);
-	ck_assert_ptr_nonnull(evloop_add_fd(vnet_loop, net_tick_fd, on_net_tick, NULL));
-	net_ticks = 0;
-	net_stop_at = 20; /* wake-ups 2 ms apart: the polling window grows past them */
-	ck_assert_int_eq(evloop_run(vnet_loop), 0);
-	uint8_t h[12] = {0}, got[256], want[112];
-	fill(want + 12, 100, 7);
-	memcpy(want, h, 12);
-	gmem_write(&vt_mem.gmem, BUF, h, 12);
-	gmem_write(&vt_mem.gmem, BUF + 0x100, want + 12, 100);
-	uint64_t a[2] = {BUF, BUF + 0x100};
-	uint32_t l[2] = {12, 100};
-	offer(TXQ, 2, a, l, 2); /* no kick */
-	net_ticks = net_stop_at = 0;
-	ck_assert_int_eq(evloop_run(vnet_loop), 0);
-	close(net_tick_fd);
-	ck_assert_uint_lt(net_ticks, 2500);
-	ck_assert_uint_eq(used_idx(TXQ), 1);
-	ck_assert_int_eq(peer_recv(got, sizeof(got)), 112);
-	ck_assert_mem_eq(got, want, 112);
-	/* avail_event (after the used ring) does not ask for a kick at the next index */
-	uint16_t ev = vt_r16(q_used(TXQ) + 4 + 8u * VT_QSZ);
-	ck_assert_uint_ne(ev, 1);
-	/*
-	 * The control queue is not polled: while the device polls, each command
-	 * still finds avail_event asking for its kick (a driver that saw no
-	 * request would wait for the answer for ever).
-	 */
-	for (uint16_t i = 0; i < 3; i++) {
-		uint8_t cmd[3] = {VIRTIO_NET_CTRL_RX, 0 /* PROMISC */, 1}, ack = 0xee;
-		gmem_write(&vt_mem.gmem, BUF, cmd, 3);
-		gmem_write(&vt_mem.gmem, BUF + 0x100, &ack, 1);
-		uint64_t c[2] = {BUF, BUF + 0x100};
-		uint32_t cl[2] = {3, 1};
-		ck_assert_uint_eq(vt_r16(q_used(2) + 4 + 8u * VT_QSZ), i); /* kick me at i */
-		offer(2, 2, c, cl, 1);
-		vt_modern_kick(2);
-		ck_assert_uint_eq(used_idx(2), i + 1);
-		gmem_read(&vt_mem.gmem, BUF + 0x100, &ack, 1);
-		ck_assert_uint_eq(ack, VIRTIO_NET_OK);
-	}
-}
-END_TEST
-
 static Suite *suite(void)
 {
 	Suite *s = suite_create("virtio_net");
@@ -451,7 +368,6 @@ static Suite *suite(void)
 	tcase_add_loop_test(t, ctrl_rx_mode, 0, 2);
 	tcase_add_loop_test(t, backend_gone, 0, 2);
 	tcase_add_loop_test(t, legacy_header, 0, 2);
-	tcase_add_test(t, tx_polled);
 	TCase *m = tcase_create("mac");
 	tcase_add_test(m, default_mac);
 	tcase_add_test(m, tap_bad_name);

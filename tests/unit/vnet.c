@@ -2,8 +2,6 @@
 /* The virtio-net test bench (vnet.h). */
 #include "vnet.h"
 
-#include "khyve/evloop.h"
-
 #include <check.h>
 #include <liburing.h>
 #include <string.h>
@@ -15,7 +13,6 @@ int peers[VTNET_MAX_PAIRS] = {-1};
 unsigned npeers;
 uint16_t avail_idx[VIRTIO_MAX_QUEUES], next_desc[VIRTIO_MAX_QUEUES];
 bool plain;
-struct evloop *vnet_loop;
 
 uint64_t q_desc(unsigned q)
 {
@@ -56,7 +53,7 @@ void make_n(const struct vtnet_params *p, unsigned n)
 	struct vtnet_params q = *p;
 	q.queues = n;
 	q.no_uring = plain;
-	vd = vtnet_new(&vt_mem.gmem, tap, vnet_loop, &q);
+	vd = vtnet_new(&vt_mem.gmem, tap, NULL, &q);
 	ck_assert_ptr_nonnull(vd);
 	/* Where io_uring works, the device uses it unless told not to. */
 	ck_assert(vtnet_uses_io_uring(vd) == (!plain && uring_works()));
@@ -95,8 +92,6 @@ void teardown(void)
 {
 	vtnet_free(vd);
 	vd = NULL;
-	evloop_free(vnet_loop);
-	vnet_loop = NULL;
 	for (unsigned i = 0; i < npeers; i++) {
 		if (peers[i] >= 0)
 			close(peers[i]);

@@ -28,7 +28,6 @@ extern int peers[VTNET_MAX_PAIRS]; /* the host side of tap queue i */
 extern unsigned npeers;
 extern uint16_t avail_idx[VIRTIO_MAX_QUEUES], next_desc[VIRTIO_MAX_QUEUES];
 extern bool plain; /* the readv/writev engine (loop tests: _i == 1) */
-extern struct evloop *vnet_loop; /* make_n() puts the device on it when set; teardown frees it */
 
 uint64_t q_desc(unsigned q);
 uint64_t q_avail(unsigned q);
