@@ -511,6 +511,22 @@ static void report_halt_state(struct vcpu *v)
 	atomic_fetch_add(&v->vm->halted_vcpus, 1);
 }
 
+/* What the vCPU was doing when it stopped the VM: on stderr, one line. */
+static void report_registers(struct vcpu *v)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	if (kvm_vcpu_get_regs(&v->kfd, &r) < 0 || kvm_vcpu_get_sregs(&v->kfd, &s) < 0)
+		return;
+	fprintf(stderr,
+		"khyve: vCPU %u: rip %#llx rsp %#llx rflags %#llx cs %#x cr0 %#llx cr2 %#llx "
+		"cr3 %#llx cr4 %#llx efer %#llx\n",
+		v->id, (unsigned long long)r.rip, (unsigned long long)r.rsp,
+		(unsigned long long)r.rflags, s.cs.selector, (unsigned long long)s.cr0,
+		(unsigned long long)s.cr2, (unsigned long long)s.cr3, (unsigned long long)s.cr4,
+		(unsigned long long)s.efer);
+}
+
 static void vcpu_loop(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
@@ -577,6 +593,8 @@ static void vcpu_loop(struct vcpu *v)
 		if (vcpu_handle_exit(&env, v->kfd.run, &code, msg, sizeof(msg)) == EXIT_STOP) {
 			if (msg[0])
 				fprintf(stderr, "khyve: vCPU %u: %s\n", v->id, msg);
+			if (code == KHYVE_EXIT_TRIPLEFAULT)
+				report_registers(v);
 			vm_request_stop(vm, code);
 			break;
 		}

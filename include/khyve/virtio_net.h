@@ -26,7 +26,10 @@
 #define VIRTIO_NET_F_STATUS 16
 #define VIRTIO_NET_F_CTRL_VQ 17
 #define VIRTIO_NET_F_CTRL_RX 18
+#define VIRTIO_NET_F_CTRL_VLAN 19
+#define VIRTIO_NET_F_CTRL_RX_EXTRA 20
 #define VIRTIO_NET_F_MQ 22
+#define VIRTIO_NET_F_CTRL_MAC_ADDR 23
 
 #define VIRTIO_NET_S_LINK_UP 1
 
@@ -43,6 +46,18 @@
 
 /* Control queue (section 5.1.6.5). */
 #define VIRTIO_NET_CTRL_RX 0
+#define VIRTIO_NET_CTRL_RX_PROMISC 0
+#define VIRTIO_NET_CTRL_RX_ALLMULTI 1
+#define VIRTIO_NET_CTRL_RX_ALLUNI 2
+#define VIRTIO_NET_CTRL_RX_NOMULTI 3
+#define VIRTIO_NET_CTRL_RX_NOUNI 4
+#define VIRTIO_NET_CTRL_RX_NOBCAST 5
+#define VIRTIO_NET_CTRL_MAC 1
+#define VIRTIO_NET_CTRL_MAC_TABLE_SET 0
+#define VIRTIO_NET_CTRL_MAC_ADDR_SET 1
+#define VIRTIO_NET_CTRL_VLAN 2
+#define VIRTIO_NET_CTRL_VLAN_ADD 0
+#define VIRTIO_NET_CTRL_VLAN_DEL 1
 #define VIRTIO_NET_CTRL_MQ 4
 #define VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET 0
 #define VIRTIO_NET_OK 0
@@ -72,9 +87,10 @@ struct vtnet_params {
 struct vtnet_counters {
 	uint64_t tx_frames, tx_bytes, tx_malformed, tx_errors;
 	uint64_t rx_frames, rx_bytes, rx_dropped;
-	uint64_t rx_direct; /* frames io_uring read straight into the guest's buffers */
-	uint64_t ctrl;	    /* control-queue commands */
-	uint64_t link_down; /* times the tap went away */
+	uint64_t rx_filtered; /* frames the receive filter (control queue) kept from the guest */
+	uint64_t rx_direct;   /* frames io_uring read straight into the guest's buffers */
+	uint64_t ctrl;	      /* control-queue commands */
+	uint64_t link_down;   /* times the tap went away */
 };
 
 struct virtio_pci;

@@ -2,7 +2,7 @@
 /*
  * virtio-net (virtio 1.x section 5.1) on the tap backend: queue pairs
  * (receive 2p, transmit 2p + 1; net_rx.c, net_tx.c) and the control queue
- * (receive-mode commands acknowledged, VQ_PAIRS_SET). The tap carries the
+ * (the receive filter's commands, net_filter.c; VQ_PAIRS_SET). The tap carries the
  * same 12-byte virtio-net header as the guest, so checksum and segmentation
  * offloads pass through unchanged.
  *
@@ -133,14 +133,26 @@ static unsigned ctl_queue(const struct vtnet *s)
 	return vtnet_has(s, VIRTIO_NET_F_MQ) ? 2 * s->npairs : 2;
 }
 
-/* One command: class, command, then its data (here at most a le16). */
-static uint8_t ctl_command(struct vtnet *s, const uint8_t *cmd, size_t len)
+/*
+ * One command: class, command, then its data; cmd holds its first bytes
+ * (len of them), the chain's readable part is in s->iov.
+ */
+static uint8_t ctl_command(struct vtnet *s, const uint8_t *cmd, size_t len,
+			   const struct vq_chain *c)
 {
 	switch (cmd[0]) {
 	case VIRTIO_NET_CTRL_RX:
-		/* Receive modes (promiscuous, all-multicast, ...): the tap gets everything anyway.
-		 */
-		return VIRTIO_NET_OK;
+	case VIRTIO_NET_CTRL_VLAN:
+		return vtnet_filter_command(&s->filter, s->vd.guest_features, s->iov, c->nread,
+					    c->read_len);
+	case VIRTIO_NET_CTRL_MAC: {
+		uint8_t ack = vtnet_filter_command(&s->filter, s->vd.guest_features, s->iov,
+						   c->nread, c->read_len);
+		/* Section 5.1.6.5.2: config space shows the address before the answer. */
+		if (ack == VIRTIO_NET_OK && cmd[1] == VIRTIO_NET_CTRL_MAC_ADDR_SET)
+			memcpy(s->vd.config + VTNET_CFG_MAC, s->filter.mac, 6);
+		return ack;
+	}
 	case VIRTIO_NET_CTRL_MQ: {
 		if (cmd[1] != VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET || !vtnet_has(s, VIRTIO_NET_F_MQ) ||
 		    len < 4)
@@ -180,7 +192,7 @@ static void ctl_notify(struct vtnet *s, unsigned q)
 				continue;
 			}
 			s->c.ctrl++;
-			uint8_t ack = ctl_command(s, cmd, len);
+			uint8_t ack = ctl_command(s, cmd, len, &c);
 			const struct iovec *last = &s->iov[c.niov - 1];
 			*((uint8_t *)last->iov_base + last->iov_len - 1) = ack;
 			vq_put_chain(vq, c.head, 1);
@@ -220,6 +232,25 @@ static void net_reset(struct virtio_dev *vd)
 		s->pair[p].tx_inflight = s->pair[p].tx_n = 0;
 	}
 	set_active(s, 1);
+	/* The address a driver set goes back to the command line's, the filter to promiscuous. */
+	vtnet_filter_reset(&s->filter, s->p.mac);
+	memcpy(vd->config + VTNET_CFG_MAC, s->p.mac, 6);
+}
+
+/*
+ * Legacy drivers without VIRTIO_NET_F_CTRL_MAC_ADDR write the address into
+ * config space (section 5.1.6.5.2.1), first byte to last: each byte counts
+ * at once. The rest of config space, and all of it for modern drivers, is
+ * read-only.
+ */
+static void net_config_write(struct virtio_dev *vd, size_t off, const uint8_t *data, unsigned size)
+{
+	struct vtnet *s = vd->priv;
+	if (vtnet_has(s, VIRTIO_F_VERSION_1) || off >= VTNET_CFG_MAC + 6)
+		return;
+	size_t n = size < VTNET_CFG_MAC + 6 - off ? size : VTNET_CFG_MAC + 6 - off;
+	memcpy(vd->config + off, data, n);
+	memcpy(s->filter.mac, vd->config + VTNET_CFG_MAC, 6);
 }
 
 void vtnet_tap_readable(struct virtio_dev *vd, unsigned pair)
@@ -479,6 +510,7 @@ struct virtio_dev *vtnet_new(const struct gmem *mem, struct tap *tap, struct evl
 	    .passive_queues = (1ull << (2 * npairs + 1)) - 1,
 	    .reset = net_reset,
 	    .cancel = net_cancel,
+	    .config_write = net_config_write,
 	};
 	uint64_t f = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS |
 		     1ull << VIRTIO_NET_F_MRG_RXBUF | 1ull << VIRTIO_NET_F_CSUM |
@@ -486,7 +518,8 @@ struct virtio_dev *vtnet_new(const struct gmem *mem, struct tap *tap, struct evl
 		     1ull << VIRTIO_NET_F_HOST_TSO6 | 1ull << VIRTIO_NET_F_HOST_ECN |
 		     1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_GUEST_TSO6 |
 		     1ull << VIRTIO_NET_F_GUEST_ECN | 1ull << VIRTIO_NET_F_CTRL_VQ |
-		     1ull << VIRTIO_NET_F_CTRL_RX;
+		     1ull << VIRTIO_NET_F_CTRL_RX | 1ull << VIRTIO_NET_F_CTRL_RX_EXTRA |
+		     1ull << VIRTIO_NET_F_CTRL_VLAN | 1ull << VIRTIO_NET_F_CTRL_MAC_ADDR;
 	if (p->mtu)
 		f |= 1ull << VIRTIO_NET_F_MTU;
 	if (npairs > 1)
@@ -497,6 +530,7 @@ struct virtio_dev *vtnet_new(const struct gmem *mem, struct tap *tap, struct evl
 	}
 	uint8_t *cfg = s->vd.config;
 	memcpy(cfg + VTNET_CFG_MAC, p->mac, 6);
+	vtnet_filter_reset(&s->filter, p->mac);
 	vtnet_put_le16(cfg + VTNET_CFG_STATUS, VIRTIO_NET_S_LINK_UP);
 	vtnet_put_le16(cfg + VTNET_CFG_MAX_PAIRS, (uint16_t)npairs);
 	vtnet_put_le16(cfg + VTNET_CFG_MTU, p->mtu ? p->mtu : 1500);

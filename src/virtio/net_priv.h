@@ -15,6 +15,7 @@
 
 #include "khyve/virtio_net.h"
 #include "khyve/virtio_pci.h"
+#include "net_filter.h"
 
 #define ETH_HLEN 14
 /* io_uring transmit: chains one pass sends at most, and the iovecs they may use. */
@@ -52,7 +53,8 @@ struct vtnet_rx_slot {
 	uint8_t *bounce; /* VTNET_RX_BUF bytes: what does not fit the chain */
 	uint8_t hdr[TAP_VNET_HDR_LEN];
 	struct iovec iov[VTNET_QUEUE_SIZE];
-	struct iovec v[VTNET_QUEUE_SIZE + 2];
+	struct iovec v[VTNET_QUEUE_SIZE + 2]; /* the READV's: header, the chain's, bounce */
+	unsigned nv;
 };
 
 struct vtnet_pair {
@@ -115,6 +117,7 @@ struct vtnet {
 	int efd;	      /* completions: the ring's eventfd */
 	struct ev_fd *ring_ev;
 
+	struct vtnet_filter filter; /* what the control queue set; reset with the device */
 	struct vtnet_counters c;
 };
 
@@ -145,6 +148,15 @@ static inline void vtnet_put_le16(uint8_t *p, uint16_t v)
 static inline uint64_t vtnet_tag(unsigned kind, unsigned pair, unsigned slot)
 {
 	return (uint64_t)kind | (uint64_t)pair << 8 | (uint64_t)slot << 16;
+}
+
+/* The frame (Ethernet header first, len bytes) passes the receive filter; else counted. */
+static inline bool vtnet_rx_wanted(struct vtnet *s, const uint8_t *frame, size_t len)
+{
+	if (vtnet_filter_accept(&s->filter, s->vd.guest_features, frame, len))
+		return true;
+	s->c.rx_filtered++;
+	return false;
 }
 
 /* net.c */

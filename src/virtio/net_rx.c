@@ -157,6 +157,8 @@ static int rx_read(struct vtnet *s, struct vtnet_pair *P)
 			s->c.rx_dropped++;
 			continue;
 		}
+		if (!vtnet_rx_wanted(s, P->rxbuf + TAP_VNET_HDR_LEN, (size_t)n - TAP_VNET_HDR_LEN))
+			continue;
 		/* The tap leaves num_buffers as it was: 1 unless MRG_RXBUF fixes it later. */
 		vtnet_put_le16(P->rxbuf + 10, 1);
 		size_t start = TAP_VNET_HDR_LEN - vtnet_hdr_len(s);
@@ -231,7 +233,8 @@ static int rx_post(struct vtnet *s, struct vtnet_pair *P, bool *any)
 		unsigned n = 1 + vtnet_iov_tail(t->iov + c->nread, c->niov - c->nread, h, t->v + 1);
 		t->v[n].iov_base = t->bounce;
 		t->v[n].iov_len = VTNET_RX_BUF;
-		io_uring_prep_readv(sqe, (int)P->idx, t->v, n + 1, 0);
+		t->nv = n + 1;
+		io_uring_prep_readv(sqe, (int)P->idx, t->v, t->nv, 0);
 		sqe->flags |= IOSQE_FIXED_FILE;
 		sqe->rw_flags = s->rx_nowait ? RWF_NOWAIT : 0;
 		t->nowait = s->rx_nowait;
@@ -264,11 +267,17 @@ static bool rx_frame(struct vtnet *s, struct vtnet_pair *P, struct vtnet_rx_slot
 		s->c.rx_dropped++;
 		return false;
 	}
+	size_t n = (size_t)res - TAP_VNET_HDR_LEN, h = vtnet_hdr_len(s);
+	/* The frame's first bytes are in the guest's buffers (or the bounce buffer). */
+	uint8_t eth[VTNET_FILTER_PEEK];
+	size_t k =
+	    iov_to_buf(t->v, t->nv, TAP_VNET_HDR_LEN, eth, n < sizeof(eth) ? n : sizeof(eth));
+	if (!vtnet_rx_wanted(s, eth, k))
+		return false; /* filtered: the chain waits for the next frame */
 	struct virtqueue *vq = rx_vq(s, P);
 	const struct vq_chain *c = &t->chain;
 	const struct iovec *w = t->iov + c->nread;
 	unsigned nw = c->niov - c->nread;
-	size_t n = (size_t)res - TAP_VNET_HDR_LEN, h = vtnet_hdr_len(s);
 	size_t room = (size_t)c->write_len - h;
 	vtnet_put_le16(t->hdr + 10, 1);
 	buf_to_iov(w, nw, 0, t->hdr, h); /* a legacy 10-byte header: the first 10 */

@@ -253,7 +253,7 @@ START_TEST(ctrl_rx_mode)
 	ck_assert_uint_eq(used_len(2, 0), 1);
 	gmem_read(&vt_mem.gmem, BUF + 0x100, &ack, 1);
 	ck_assert_uint_eq(ack, VIRTIO_NET_OK);
-	/* Another class: an error, still answered. */
+	/* A MAC table cut short: an error, still answered. */
 	cmd[0] = 1; /* MAC */
 	gmem_write(&vt_mem.gmem, BUF, cmd, 3);
 	offer(2, 2, a, l, 1);

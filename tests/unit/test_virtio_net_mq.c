@@ -18,22 +18,6 @@
 #include "check_main.h"
 #include "vnet.h"
 
-/* A control command on queue q: class, command, data; returns the ack. */
-static uint8_t ctl(unsigned q, const uint8_t *cmd, uint32_t len)
-{
-	uint8_t ack = 0xee;
-	gmem_write(&vt_mem.gmem, BUF + 0x8000, cmd, len);
-	gmem_write(&vt_mem.gmem, BUF + 0x8100, &ack, 1);
-	uint64_t a[2] = {BUF + 0x8000, BUF + 0x8100};
-	uint32_t l[2] = {len, 1};
-	uint16_t before = used_idx(q);
-	offer(q, 2, a, l, 1);
-	vt_modern_kick(q);
-	ck_assert_uint_eq(used_idx(q), (uint16_t)(before + 1));
-	gmem_read(&vt_mem.gmem, BUF + 0x8100, &ack, 1);
-	return ack;
-}
-
 static uint8_t pairs_set(unsigned q, uint16_t n)
 {
 	uint8_t cmd[4] = {VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, (uint8_t)n,
@@ -83,7 +67,7 @@ START_TEST(mq_not_negotiated)
 {
 	/* Without MQ queue 2 is the control queue and VQ_PAIRS_SET is refused. */
 	make_n(&(struct vtnet_params){.mac = {2, 0, 0, 0, 0, 1}}, 2);
-	up_n(F(VIRTIO_NET_F_CTRL_VQ), 3);
+	up_n(F(VIRTIO_NET_F_CTRL_VQ) | F(VIRTIO_NET_F_CTRL_RX), 3);
 	ck_assert_uint_eq(pairs_set(2, 2), VIRTIO_NET_ERR);
 	ck_assert_uint_eq(vtnet_active_pairs(vd), 1);
 	uint8_t rx[3] = {VIRTIO_NET_CTRL_RX, 0, 1};

@@ -186,3 +186,19 @@ TCase *vnet_tcase(Suite *s, const char *name)
 	suite_add_tcase(s, t);
 	return t;
 }
+
+uint8_t ctl(unsigned q, const uint8_t *cmd, uint32_t len)
+{
+	uint8_t ack = 0xee;
+	ck_assert_uint_le(len, 0x7000);
+	gmem_write(&vt_mem.gmem, BUF + 0x8000, cmd, len);
+	gmem_write(&vt_mem.gmem, BUF + 0xf000, &ack, 1);
+	uint64_t a[2] = {BUF + 0x8000, BUF + 0xf000};
+	uint32_t l[2] = {len, 1};
+	uint16_t before = used_idx(q);
+	offer(q, 2, a, l, 1);
+	vt_modern_kick(q);
+	ck_assert_uint_eq(used_idx(q), (uint16_t)(before + 1));
+	gmem_read(&vt_mem.gmem, BUF + 0xf000, &ack, 1);
+	return ack;
+}

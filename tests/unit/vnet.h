@@ -52,6 +52,8 @@ void fill(uint8_t *p, size_t n, uint8_t seed);
 void hdr(uint8_t *h, uint8_t flags, uint8_t gso, uint16_t gso_size);
 /* Transmit header h and a frame of flen bytes (two buffers), settled; returns the head. */
 uint16_t tx(const uint8_t *h, size_t hlen, size_t flen, uint8_t seed);
+/* A control command on queue q (class, command, data: len bytes, one buffer); its ack. */
+uint8_t ctl(unsigned q, const uint8_t *cmd, uint32_t len);
 /* MSI-X on, queue q on vector 1 (vt_msi_count counts its interrupts). */
 void msix_queue(unsigned q);
 ssize_t peer_recv(uint8_t *b, size_t n);
