@@ -511,7 +511,10 @@ static void report_halt_state(struct vcpu *v)
 	atomic_fetch_add(&v->vm->halted_vcpus, 1);
 }
 
-/* What the vCPU was doing when it stopped the VM: on stderr, one line. */
+/*
+ * What the vCPU was doing when it stopped the VM: on stderr, one line. (On
+ * AMD hosts KVM has already reset a vCPU that shut down: its reset state.)
+ */
 static void report_registers(struct vcpu *v)
 {
 	struct kvm_regs r;
