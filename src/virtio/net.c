@@ -142,14 +142,13 @@ static uint8_t ctl_command(struct vtnet *s, const uint8_t *cmd, size_t len,
 {
 	switch (cmd[0]) {
 	case VIRTIO_NET_CTRL_RX:
-	case VIRTIO_NET_CTRL_VLAN:
-		return vtnet_filter_command(&s->filter, s->vd.guest_features, s->iov, c->nread,
-					    c->read_len);
-	case VIRTIO_NET_CTRL_MAC: {
+	case VIRTIO_NET_CTRL_MAC:
+	case VIRTIO_NET_CTRL_VLAN: {
 		uint8_t ack = vtnet_filter_command(&s->filter, s->vd.guest_features, s->iov,
 						   c->nread, c->read_len);
 		/* Section 5.1.6.5.2: config space shows the address before the answer. */
-		if (ack == VIRTIO_NET_OK && cmd[1] == VIRTIO_NET_CTRL_MAC_ADDR_SET)
+		if (ack == VIRTIO_NET_OK && cmd[0] == VIRTIO_NET_CTRL_MAC &&
+		    cmd[1] == VIRTIO_NET_CTRL_MAC_ADDR_SET)
 			memcpy(s->vd.config + VTNET_CFG_MAC, s->filter.mac, 6);
 		return ack;
 	}
@@ -221,6 +220,13 @@ static void net_notify(struct virtio_dev *vd, unsigned q)
 		vtnet_rx_process(s, &s->pair[p], false, false);
 }
 
+/* The command line's address in config space, and a promiscuous filter around it. */
+static void reset_mac(struct vtnet *s)
+{
+	memcpy(s->vd.config + VTNET_CFG_MAC, s->p.mac, 6);
+	vtnet_filter_reset(&s->filter, s->p.mac);
+}
+
 /* vd->lock held, nothing in flight (the core waits for it). */
 static void net_reset(struct virtio_dev *vd)
 {
@@ -232,9 +238,7 @@ static void net_reset(struct virtio_dev *vd)
 		s->pair[p].tx_inflight = s->pair[p].tx_n = 0;
 	}
 	set_active(s, 1);
-	/* The address a driver set goes back to the command line's, the filter to promiscuous. */
-	vtnet_filter_reset(&s->filter, s->p.mac);
-	memcpy(vd->config + VTNET_CFG_MAC, s->p.mac, 6);
+	reset_mac(s);
 }
 
 /*
@@ -529,8 +533,7 @@ struct virtio_dev *vtnet_new(const struct gmem *mem, struct tap *tap, struct evl
 		return NULL;
 	}
 	uint8_t *cfg = s->vd.config;
-	memcpy(cfg + VTNET_CFG_MAC, p->mac, 6);
-	vtnet_filter_reset(&s->filter, p->mac);
+	reset_mac(s);
 	vtnet_put_le16(cfg + VTNET_CFG_STATUS, VIRTIO_NET_S_LINK_UP);
 	vtnet_put_le16(cfg + VTNET_CFG_MAX_PAIRS, (uint16_t)npairs);
 	vtnet_put_le16(cfg + VTNET_CFG_MTU, p->mtu ? p->mtu : 1500);
