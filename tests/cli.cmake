@@ -13,3 +13,7 @@ set_tests_properties(man_lint PROPERTIES LABELS cli SKIP_RETURN_CODE 77)
 add_test(NAME install_bhyve_link COMMAND sh -c "rm -rf install-test && ${CMAKE_COMMAND} --install . --prefix install-test >/dev/null && test -f install-test/share/man/man8/khyve.8 && test -f install-test/share/man/man5/khyve.conf.5 && install-test/sbin/bhyve -h 2>&1 | grep -q 'Usage: bhyve'"
          WORKING_DIRECTORY ${CMAKE_BINARY_DIR})
 set_tests_properties(install_bhyve_link PROPERTIES LABELS cli)
+# khyve's code that runs comes first in the binary (src/link-order.txt, tools/link-order).
+add_test(NAME link_order COMMAND ${CMAKE_SOURCE_DIR}/tests/build/check-link-order
+                                 $<TARGET_FILE:khyve> ${CMAKE_SOURCE_DIR}/src/link-order.txt)
+set_tests_properties(link_order PROPERTIES LABELS cli SKIP_RETURN_CODE 77)
