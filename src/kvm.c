@@ -62,6 +62,15 @@ int kvm_open(struct kvm *kvm, const char *dev)
 	rc = xioctl(kvm->sys_fd, KVM_GET_SUPPORTED_CPUID, kvm->supported_cpuid);
 	if (rc < 0)
 		goto fail;
+	/*
+	 * The in-kernel local APIC's TSC-deadline mode is announced by a
+	 * capability, not by KVM_GET_SUPPORTED_CPUID. Without the CPUID bit a
+	 * Linux guest calibrates its APIC timer against the PIT at boot (a
+	 * tenth of a second and more) and programs it through APIC registers.
+	 */
+	if (xioctl(kvm->sys_fd, KVM_CHECK_EXTENSION,
+		   (void *)(uintptr_t)KVM_CAP_TSC_DEADLINE_TIMER) > 0)
+		kvm_cpuid_add_tsc_deadline(kvm->supported_cpuid);
 	rc = xioctl(kvm->sys_fd, KVM_CREATE_VM, NULL);
 	if (rc < 0)
 		goto fail;
@@ -70,6 +79,13 @@ int kvm_open(struct kvm *kvm, const char *dev)
 fail:
 	kvm_close(kvm);
 	return rc;
+}
+
+void kvm_cpuid_add_tsc_deadline(struct kvm_cpuid2 *cpuid)
+{
+	for (uint32_t i = 0; i < cpuid->nent; i++)
+		if (cpuid->entries[i].function == 1)
+			cpuid->entries[i].ecx |= KVM_CPUID1_ECX_TSC_DEADLINE;
 }
 
 void kvm_close(struct kvm *kvm)

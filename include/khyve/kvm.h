@@ -32,6 +32,9 @@ struct kvm {
 
 int kvm_open(struct kvm *kvm, const char *dev);
 void kvm_close(struct kvm *kvm);
+#define KVM_CPUID1_ECX_TSC_DEADLINE (1u << 24)
+/* Leaf 1 announces the local APIC's TSC-deadline mode (KVM_CAP_TSC_DEADLINE_TIMER). */
+void kvm_cpuid_add_tsc_deadline(struct kvm_cpuid2 *cpuid);
 /* TSS, identity map, in-kernel PIC/IOAPIC/LAPIC, PIT, and the PC's GSI routing. */
 int kvm_setup_platform(struct kvm *kvm);
 /* Unknown MSRs exit to userspace (KVM_EXIT_X86_RDMSR/WRMSR) instead of raising #GP. */

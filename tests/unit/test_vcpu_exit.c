@@ -182,6 +182,25 @@ START_TEST(cpuid_topology)
 }
 END_TEST
 
+START_TEST(cpuid_tsc_deadline)
+{
+	/* Leaf 1 gains the TSC-deadline bit, every other bit and leaf stays as it was. */
+	struct kvm_cpuid2 *in = calloc(1, sizeof(*in) + 2 * sizeof(in->entries[0]));
+	in->nent = 2;
+	in->entries[0] = (struct kvm_cpuid_entry2){.function = 7, .ecx = 0x5};
+	in->entries[1] = (struct kvm_cpuid_entry2){.function = 1, .ecx = 0x80200001, .edx = 7};
+	kvm_cpuid_add_tsc_deadline(in);
+	ck_assert_uint_eq(in->entries[0].ecx, 0x5);
+	ck_assert_uint_eq(in->entries[1].ecx, 0x80200001 | KVM_CPUID1_ECX_TSC_DEADLINE);
+	ck_assert_uint_eq(in->entries[1].edx, 7);
+	/* ... and the vCPUs' CPUID keeps it. */
+	struct kvm_cpuid2 *c = vcpu_build_cpuid(in, 0, 1, true);
+	ck_assert_uint_ne(c->entries[1].ecx & KVM_CPUID1_ECX_TSC_DEADLINE, 0);
+	free(c);
+	free(in);
+}
+END_TEST
+
 START_TEST(msr_exits_and_xapic)
 {
 	int code = -1;
@@ -529,6 +548,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, machine_events);
 	tcase_add_test(tc, coalesced_replay);
 	tcase_add_test(tc, cpuid_topology);
+	tcase_add_test(tc, cpuid_tsc_deadline);
 	tcase_add_test(tc, msr_exits_and_xapic);
 	tcase_add_test(tc, topology_apic_ids);
 	tcase_add_test(tc, cpuset_lists);
