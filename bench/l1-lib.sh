@@ -20,14 +20,19 @@ QEMU="/bin/qemu-system-x86_64 -accel kvm -M q35 -cpu host -m 512 -smp 1 -nograph
 count_on() {
 	echo 'hist:keys=id:size=512' > $SYS/trigger
 	echo 'hist:keys=common_pid' > $UEXIT/trigger
-	echo 'hist:keys=common_pid' > $GEXIT/trigger
+	echo 'hist:keys=exit_reason' > $GEXIT/trigger
 }
 count_off() {
 	echo '!hist:keys=id:size=512' > $SYS/trigger
 	echo '!hist:keys=common_pid' > $UEXIT/trigger
-	echo '!hist:keys=common_pid' > $GEXIT/trigger
+	echo '!hist:keys=exit_reason' > $GEXIT/trigger
 }
 hits() { sed -n 's/^ *Hits: //p' "$1" | head -1; }
+# The guest's six most frequent exit reasons (SVM/VMX codes, hex), reason:count.
+top_gexits() {
+	grep '^{ exit_reason:' $GEXIT/hist | sed 's/{ exit_reason: *\([0-9]*\) *} hitcount: *\([0-9]*\)/\2 \1/' |
+		sort -rn | head -6 | awk '{ printf "%s%x:%s", (NR > 1 ? "," : ""), $2, $1 }'
+}
 top_syscalls() {
 	grep '^{ id:' $SYS/hist | sed 's/{ id: *\([0-9]*\) *} hitcount: *\([0-9]*\)/\2 \1/' |
 		sort -rn | head -6 | awk '{ printf "%s%s:%s", (NR > 1 ? "," : ""), $2, $1 }'
@@ -82,7 +87,7 @@ run() {
 			count_on ;;
 		*PHASE-END*)
 			c="exits=$(hits $UEXIT/hist) gexits=$(hits $GEXIT/hist) syscalls=$(hits $SYS/hist)"
-			c="$c top=$(top_syscalls)"
+			c="$c top=$(top_syscalls) gtop=$(top_gexits)"
 			count_off
 			command -v bench_phase_end > /dev/null && c="$c $(bench_phase_end)"
 			echo "COUNTS $name ${line#*PHASE-END } $c" ;;
