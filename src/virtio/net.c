@@ -297,7 +297,7 @@ static void on_tap(void *arg)
 }
 
 /* Completions to the queues, then one interrupt a transmit queue and its next pass. */
-static unsigned reap(struct vtnet *s)
+unsigned vtnet_reap(struct vtnet *s)
 {
 	struct io_uring_cqe *cqes[32];
 	unsigned total = 0, n;
@@ -350,7 +350,7 @@ static void on_ring(void *arg)
 	/* Reset the counter before looking: a completion posted after this wakes us again. */
 	(void)eventfd_read(s->efd, &v);
 	pthread_mutex_lock(&s->vd.lock);
-	reap(s);
+	vtnet_reap(s);
 	pthread_mutex_unlock(&s->vd.lock);
 }
 
@@ -359,7 +359,7 @@ void vtnet_poll(struct virtio_dev *vd)
 	struct vtnet *s = vd->priv;
 	pthread_mutex_lock(&vd->lock);
 	for (unsigned round = 0; round < 256; round++) {
-		bool moved = s->uring && reap(s) > 0;
+		bool moved = s->uring && vtnet_reap(s) > 0;
 		for (unsigned p = 0; p < s->npairs; p++) {
 			struct vtnet_pair *P = &s->pair[p];
 			struct pollfd pfd = {.fd = tap_queue_fd(s->tap, p), .events = POLLIN};

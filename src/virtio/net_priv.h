@@ -93,6 +93,7 @@ struct vtnet_pair {
 
 	/* io_uring transmit: the pass in flight, its chains and their iovecs. */
 	unsigned tx_n, tx_inflight, tx_niov;
+	bool tx_busy; /* vtnet_tx_notify runs: a completion reaped inside it comes back there */
 	struct vtnet_tx_slot tx_slot[VTNET_TX_BATCH];
 	struct iovec tx_v[VTNET_TX_ARENA];
 };
@@ -176,6 +177,9 @@ void vtnet_rx_done(struct vtnet *s, struct vtnet_pair *P, unsigned slot, int res
 /* After a run of completions: frames in slot order, one interrupt; again: may post at once. */
 void vtnet_rx_reaped(struct vtnet *s, struct vtnet_pair *P, bool again);
 void vtnet_rx_reset(struct vtnet_pair *P);
+
+/* net.c: every completion in the ring, one interrupt a queue; the number reaped. */
+unsigned vtnet_reap(struct vtnet *s);
 
 /* net_tx.c */
 void vtnet_tx_notify(struct vtnet *s, struct vtnet_pair *P);

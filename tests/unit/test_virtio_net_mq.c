@@ -163,18 +163,23 @@ START_TEST(tx_batch_uring)
 	msix_queue(TXQ);
 	up(0);
 	tx_several(4);
-	/* One submit sent all four; they are not back until the completions are reaped. */
-	ck_assert_uint_eq(used_idx(TXQ), 0);
+	/*
+	 * One submit sent all four. Writes to a tap (here a socket) complete
+	 * within the submit: the kick's pass reaps them at once, so the chains
+	 * are back with one interrupt before the event loop runs again.
+	 */
+	ck_assert_uint_eq(used_idx(TXQ), 4);
+	ck_assert_uint_eq(vt_msi_count, 1); /* one interrupt for the batch */
 	uint8_t got[256], f[128];
 	for (unsigned i = 0; i < 4; i++) {
 		ck_assert_int_eq(peer_recv(got, sizeof(got)), (ssize_t)(12 + 60 + i));
 		fill(f, sizeof(f), (uint8_t)i);
 		ck_assert_mem_eq(got + 12, f, 60 + i);
 	}
-	ck_assert_uint_eq(vt_msi_count, 0);
+	/* The loop's turn finds nothing left: no second interrupt. */
 	settle();
 	ck_assert_uint_eq(used_idx(TXQ), 4);
-	ck_assert_uint_eq(vt_msi_count, 1); /* one interrupt for the batch */
+	ck_assert_uint_eq(vt_msi_count, 1);
 	ck_assert_uint_eq(vtnet_counters(vd)->tx_frames, 4);
 }
 END_TEST
@@ -226,31 +231,30 @@ START_TEST(rx_uring_scatter)
 }
 END_TEST
 
-START_TEST(reset_tx_in_flight)
+START_TEST(reset_after_tx_batch)
 {
 	if (!uring_dev())
 		return;
 	up(0);
 	tx_several(2);
-	ck_assert_uint_eq(used_idx(TXQ), 0);
-	/* The driver resets with both in flight: status stays non-zero until they drain. */
+	/* The batch completed within its kick (writes to a tap do not wait)... */
+	ck_assert_uint_eq(used_idx(TXQ), 2);
+	ck_assert_uint_eq(vtnet_counters(vd)->tx_frames, 2);
+	/* ... so a reset right after it has nothing to wait for. */
 	VT_MW(VIRTIO_COMMON_STATUS, 1, 0);
-	ck_assert_uint_ne(VT_M(VIRTIO_COMMON_STATUS, 1), 0);
-	settle();
 	ck_assert_uint_eq(VT_M(VIRTIO_COMMON_STATUS, 1), 0);
-	/* The completions were dropped: the old used ring was not written. */
-	ck_assert_uint_eq(used_idx(TXQ), 0);
-	ck_assert_uint_eq(vtnet_counters(vd)->tx_frames, 0);
-	/* Up again on fresh rings: frames go through. */
+	settle();
+	ck_assert_uint_eq(used_idx(TXQ), 2);
+	/* Up again on fresh rings: frames go through, from the first descriptor on. */
 	rings_fresh();
 	uint8_t got[256];
 	while (peer_recv(got, sizeof(got)) > 0)
 		;
 	up(0);
 	tx_several(1);
-	settle();
 	ck_assert_uint_eq(used_idx(TXQ), 1);
 	ck_assert_int_eq(peer_recv(got, sizeof(got)), 12 + 60);
+	ck_assert_uint_eq(vtnet_counters(vd)->tx_frames, 3);
 }
 END_TEST
 
@@ -445,7 +449,7 @@ static Suite *suite(void)
 	tcase_add_test(u, tx_batch_uring);
 	tcase_add_test(u, tx_fallback_sync);
 	tcase_add_test(u, rx_uring_scatter);
-	tcase_add_test(u, reset_tx_in_flight);
+	tcase_add_test(u, reset_after_tx_batch);
 	tcase_add_test(u, rx_batch_uring);
 	tcase_add_test(u, rx_batch_mergeable);
 	tcase_add_test(u, reset_rx_in_flight);
