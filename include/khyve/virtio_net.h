@@ -89,6 +89,7 @@ struct vtnet_counters {
 	uint64_t rx_frames, rx_bytes, rx_dropped;
 	uint64_t rx_filtered; /* frames the receive filter (control queue) kept from the guest */
 	uint64_t rx_direct;   /* frames io_uring read straight into the guest's buffers */
+	uint64_t rx_reads;    /* READVs posted to the tap (io_uring) */
 	uint64_t ctrl;	      /* control-queue commands */
 	uint64_t link_down;   /* times the tap went away */
 };

@@ -263,6 +263,12 @@ void vtnet_tap_readable(struct virtio_dev *vd, unsigned pair)
 	pthread_mutex_lock(&vd->lock);
 	if (pair < s->npairs)
 		vtnet_rx_process(s, &s->pair[pair], true, false);
+	/*
+	 * READVs with RWF_NOWAIT complete within their submit: deliver the
+	 * frames now rather than on the loop's next turn (the ring's eventfd).
+	 */
+	if (s->uring && io_uring_cq_ready(&s->ring))
+		vtnet_reap(s);
 	pthread_mutex_unlock(&vd->lock);
 }
 

@@ -90,6 +90,8 @@ struct vtnet_pair {
 	unsigned rx_n;
 	unsigned rx_inflight; /* READVs posted and not reaped */
 	bool rx_short;	      /* a READV of the last batch found no frame */
+	/* The last batch: READVs posted, how many found a frame; the next one's size (0: most). */
+	unsigned rx_posted, rx_got, rx_want;
 
 	/* io_uring transmit: the pass in flight, its chains and their iovecs. */
 	unsigned tx_n, tx_inflight, tx_niov;

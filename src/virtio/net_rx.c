@@ -219,6 +219,8 @@ static int rx_post(struct vtnet *s, struct vtnet_pair *P, bool *any)
 	if (rx_fill(s, P, any) < 0)
 		return -1;
 	unsigned posted = 0, most = rx_batch(s, rx_vq(s, P));
+	if (P->rx_want && P->rx_want < most)
+		most = P->rx_want;
 	for (unsigned i = 0; i < P->rx_n && posted < most; i++) {
 		unsigned slot = P->rx_ord[i];
 		struct vtnet_rx_slot *t = &P->rx_slot[slot];
@@ -245,7 +247,9 @@ static int rx_post(struct vtnet *s, struct vtnet_pair *P, bool *any)
 	}
 	if (posted == 0)
 		return P->rx_n ? -1 : 0;
-	P->rx_inflight = posted;
+	P->rx_inflight = P->rx_posted = posted;
+	s->c.rx_reads += posted;
+	P->rx_got = 0;
 	P->rx_short = false;
 	uring_submit_all(&s->ring);
 	return 1;
@@ -390,6 +394,8 @@ void vtnet_rx_done(struct vtnet *s, struct vtnet_pair *P, unsigned slot, int res
 		P->rx_inflight--;
 	if (res <= 0)
 		P->rx_short = true;
+	else
+		P->rx_got++;
 	/* A reset is pending: the chain belongs to the old rings (the reset forgets it). */
 	if (virtio_io_end(&s->vd) || slot >= VTNET_RX_BATCH ||
 	    P->rx_slot[slot].state != VTNET_RX_POSTED)
@@ -407,6 +413,16 @@ void vtnet_rx_reaped(struct vtnet *s, struct vtnet_pair *P, bool again)
 {
 	/* Every slot got a frame: the tap most likely holds more, read on without waiting. */
 	bool full = P->rx_inflight == 0 && !P->rx_short;
+	/*
+	 * The next batch is sized by this one: twice as many READVs after a full
+	 * one, one more than found a frame otherwise. A trickle (the ACKs of a
+	 * transfer the guest sends) costs one or two READVs a wake-up, not a
+	 * whole batch of reads that find the tap empty.
+	 */
+	if (P->rx_inflight == 0 && P->rx_posted) {
+		P->rx_want = full ? 2 * P->rx_posted : P->rx_got + 1;
+		P->rx_posted = 0;
+	}
 	vtnet_rx_process(s, P, full && again, false);
 }
 
@@ -420,4 +436,5 @@ void vtnet_rx_reset(struct vtnet_pair *P)
 	P->rx_n = 0;
 	P->rx_inflight = 0;
 	P->rx_short = false;
+	P->rx_posted = P->rx_got = P->rx_want = 0;
 }
