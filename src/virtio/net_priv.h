@@ -89,7 +89,6 @@ struct vtnet_pair {
 	uint8_t rx_ord[VTNET_RX_BATCH];
 	unsigned rx_n;
 	unsigned rx_inflight; /* READVs posted and not reaped */
-	bool rx_short;	      /* a READV of the last batch found no frame */
 	/* The last batch: READVs posted, how many found a frame; the next one's size (0: most). */
 	unsigned rx_posted, rx_got, rx_want;
 

@@ -250,7 +250,6 @@ static int rx_post(struct vtnet *s, struct vtnet_pair *P, bool *any)
 	P->rx_inflight = P->rx_posted = posted;
 	s->c.rx_reads += posted;
 	P->rx_got = 0;
-	P->rx_short = false;
 	uring_submit_all(&s->ring);
 	return 1;
 }
@@ -392,9 +391,7 @@ void vtnet_rx_done(struct vtnet *s, struct vtnet_pair *P, unsigned slot, int res
 {
 	if (P->rx_inflight)
 		P->rx_inflight--;
-	if (res <= 0)
-		P->rx_short = true;
-	else
+	if (res > 0)
 		P->rx_got++;
 	/* A reset is pending: the chain belongs to the old rings (the reset forgets it). */
 	if (virtio_io_end(&s->vd) || slot >= VTNET_RX_BATCH ||
@@ -412,17 +409,15 @@ void vtnet_rx_done(struct vtnet *s, struct vtnet_pair *P, unsigned slot, int res
 void vtnet_rx_reaped(struct vtnet *s, struct vtnet_pair *P, bool again)
 {
 	/* Every slot got a frame: the tap most likely holds more, read on without waiting. */
-	bool full = P->rx_inflight == 0 && !P->rx_short;
+	bool full = P->rx_inflight == 0 && P->rx_got == P->rx_posted;
 	/*
 	 * The next batch is sized by this one: twice as many READVs after a full
 	 * one, one more than found a frame otherwise. A trickle (the ACKs of a
 	 * transfer the guest sends) costs one or two READVs a wake-up, not a
 	 * whole batch of reads that find the tap empty.
 	 */
-	if (P->rx_inflight == 0 && P->rx_posted) {
+	if (P->rx_inflight == 0 && P->rx_posted)
 		P->rx_want = full ? 2 * P->rx_posted : P->rx_got + 1;
-		P->rx_posted = 0;
-	}
 	vtnet_rx_process(s, P, full && again, false);
 }
 
@@ -435,6 +430,5 @@ void vtnet_rx_reset(struct vtnet_pair *P)
 		P->rx_slot[i].state = VTNET_RX_FREE;
 	P->rx_n = 0;
 	P->rx_inflight = 0;
-	P->rx_short = false;
 	P->rx_posted = P->rx_got = P->rx_want = 0;
 }
