@@ -23,6 +23,13 @@ int uring_setup_restricted(struct io_uring *ring, unsigned entries, const int *f
 			   size_t whylen);
 /* Submit what the SQ ring holds: one io_uring_enter unless the kernel stops early. */
 int uring_submit_all(struct io_uring *ring);
+/*
+ * The same for requests whose completions the caller reaps right after the
+ * submit (writes to a tap, RWF_NOWAIT reads: they complete within it): the
+ * completion eventfd stays quiet for them, so the loop is not woken for
+ * completions already taken. Completions posted afterwards signal it.
+ */
+int uring_submit_reaped(struct io_uring *ring);
 
 /* Tear the ring down; idle: nothing in flight, so its files are let go of now. */
 void uring_close(struct io_uring *ring, bool idle);

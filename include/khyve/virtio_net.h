@@ -117,6 +117,11 @@ unsigned vtnet_active_pairs(struct virtio_dev *vd);
  * io_uring completions, and serve the taps that are readable and watched.
  */
 void vtnet_poll(struct virtio_dev *vd);
+/*
+ * Tests: what the completion eventfd counted since the last call (waiting up
+ * to wait_ms for a signal), which is how often the loop would have woken.
+ */
+uint64_t vtnet_ring_signals(struct virtio_dev *vd, int wait_ms);
 /* The tap queue of pair is readable (what the loop calls; tests: without reaping). */
 void vtnet_tap_readable(struct virtio_dev *vd, unsigned pair);
 void vtnet_free(struct virtio_dev *vd);

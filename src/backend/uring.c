@@ -89,6 +89,22 @@ int uring_submit_all(struct io_uring *ring)
 	return rc < 0 ? rc : 0;
 }
 
+int uring_submit_reaped(struct io_uring *ring)
+{
+	/* IORING_CQ_EVENTFD_DISABLED: a flag in the shared CQ ring, no system call. */
+	bool was = io_uring_cq_eventfd_enabled(ring);
+	(void)io_uring_cq_eventfd_toggle(ring, false);
+	int rc = uring_submit_all(ring);
+	if (was)
+		(void)io_uring_cq_eventfd_toggle(ring, true);
+	/*
+	 * The flag is back before the caller looks at the CQ ring: a completion
+	 * the caller's look misses is posted after it, and so signals.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return rc;
+}
+
 void uring_close(struct io_uring *ring, bool idle)
 {
 	/*

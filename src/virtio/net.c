@@ -348,13 +348,13 @@ unsigned vtnet_reap(struct vtnet *s)
 	return total;
 }
 
-/* Event loop thread: io_uring completions. */
+/*
+ * Event loop thread: io_uring completions. The loop reset the eventfd's
+ * count before this looks: a completion posted after that wakes it again.
+ */
 static void on_ring(void *arg)
 {
 	struct vtnet *s = arg;
-	eventfd_t v;
-	/* Reset the counter before looking: a completion posted after this wakes us again. */
-	(void)eventfd_read(s->efd, &v);
 	pthread_mutex_lock(&s->vd.lock);
 	vtnet_reap(s);
 	pthread_mutex_unlock(&s->vd.lock);
@@ -380,6 +380,16 @@ void vtnet_poll(struct virtio_dev *vd)
 	pthread_mutex_unlock(&vd->lock);
 }
 
+uint64_t vtnet_ring_signals(struct virtio_dev *vd, int wait_ms)
+{
+	struct vtnet *s = vd->priv;
+	struct pollfd pfd = {.fd = s->efd, .events = POLLIN};
+	eventfd_t v = 0;
+	if (s->efd >= 0 && poll(&pfd, 1, wait_ms) == 1)
+		(void)eventfd_read(s->efd, &v);
+	return v;
+}
+
 /*
  * The ring: a WRITEV batch and a READV batch a pair at once. Where it cannot be
  * set up, readv/writev (s->uring stays false). 0, or -ENOMEM: no room on the loop.
@@ -402,7 +412,7 @@ static int ring_setup(struct vtnet *s, struct evloop *loop)
 			tap_name(s->tap), why);
 		return 0;
 	}
-	if (loop && (s->ring_ev = evloop_add_fd(loop, s->efd, on_ring, s)) == NULL) {
+	if (loop && (s->ring_ev = evloop_add_counter(loop, s->efd, on_ring, s)) == NULL) {
 		io_uring_queue_exit(&s->ring);
 		return -ENOMEM;
 	}

@@ -170,7 +170,7 @@ static void tx_pass_uring(struct vtnet *s, struct vtnet_pair *P, bool *any)
 	}
 	P->tx_inflight = P->tx_n;
 	if (P->tx_n)
-		uring_submit_all(&s->ring);
+		uring_submit_reaped(&s->ring); /* vtnet_tx_notify reaps them */
 }
 
 /*
