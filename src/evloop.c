@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 
 #define EVLOOP_RING_ENTRIES 64
@@ -19,7 +20,11 @@ struct ev_fd {
 	ev_fd_fn fn;
 	void *arg;
 	bool paused;
-	unsigned inflight; /* io_uring: armed poll requests not yet completed */
+	bool counter;	   /* an eventfd the loop reads before fn runs (evloop_add_counter) */
+	bool read_polled;  /* a counter the kernel would not read asynchronously: polled */
+	bool held;	   /* a counter's read completed while paused: signalled again on resume */
+	uint64_t count;	   /* io_uring: what the armed read of a counter got */
+	unsigned inflight; /* io_uring: armed poll or read requests not yet completed */
 };
 
 static void calibrate(void);
@@ -83,28 +88,53 @@ static void arm(struct ev_fd *e)
 	struct io_uring_sqe *sqe = get_sqe(e->loop);
 	if (sqe == NULL)
 		return;
+	e->inflight++;
+	io_uring_sqe_set_data(sqe, e);
+	if (e->counter && !e->read_polled) {
+		/*
+		 * A read that completes when the eventfd is signalled resets its
+		 * count in the same step: no read(2) of its own after each wake-up.
+		 */
+		io_uring_prep_read(sqe, e->fd, &e->count, sizeof(e->count), 0);
+		return;
+	}
 	/*
 	 * One-shot, re-armed after each delivery: arming checks readiness, so
 	 * data a callback left unread is reported again (level-triggered, like
 	 * the poll(2) fallback). Multishot poll only reports new arrivals.
 	 */
 	io_uring_prep_poll_add(sqe, e->fd, POLLIN);
-	io_uring_sqe_set_data(sqe, e);
-	e->inflight++;
 }
 
-struct ev_fd *evloop_add_fd(struct evloop *l, int fd, ev_fd_fn fn, void *arg)
+static struct ev_fd *add(struct evloop *l, int fd, ev_fd_fn fn, void *arg, bool counter)
 {
 	if (l->nfds == EVLOOP_MAX_FDS)
 		return NULL;
 	struct ev_fd *e = calloc(1, sizeof(*e));
 	if (e == NULL)
 		return NULL;
-	*e = (struct ev_fd){.loop = l, .fd = fd, .fn = fn, .arg = arg};
+	*e = (struct ev_fd){.loop = l, .fd = fd, .fn = fn, .arg = arg, .counter = counter};
 	l->fds[l->nfds++] = e;
 	if (l->uring)
 		arm(e);
 	return e;
+}
+
+struct ev_fd *evloop_add_fd(struct evloop *l, int fd, ev_fd_fn fn, void *arg)
+{
+	return add(l, fd, fn, arg, false);
+}
+
+struct ev_fd *evloop_add_counter(struct evloop *l, int fd, ev_fd_fn fn, void *arg)
+{
+	return add(l, fd, fn, arg, true);
+}
+
+/* A polled counter was readable: reset it; false when another reader got there first. */
+static bool take_count(struct ev_fd *e)
+{
+	eventfd_t v;
+	return !e->counter || eventfd_read(e->fd, &v) == 0;
 }
 
 void evloop_fd_pause(struct ev_fd *e)
@@ -115,7 +145,10 @@ void evloop_fd_pause(struct ev_fd *e)
 	if (e->loop->uring && e->inflight) {
 		struct io_uring_sqe *sqe = get_sqe(e->loop);
 		if (sqe) {
-			io_uring_prep_poll_remove(sqe, (uint64_t)(uintptr_t)e);
+			if (e->counter && !e->read_polled)
+				io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)e, 0);
+			else
+				io_uring_prep_poll_remove(sqe, (uint64_t)(uintptr_t)e);
 			io_uring_sqe_set_data(sqe, NULL);
 		}
 	}
@@ -132,6 +165,11 @@ void evloop_fd_resume(struct ev_fd *e)
 	if (!e->paused)
 		return;
 	e->paused = false;
+	if (e->held) {
+		/* The signal the read took while paused: the armed read finds it again. */
+		e->held = false;
+		(void)eventfd_write(e->fd, 1);
+	}
 	/* If the cancelled poll has not finished yet, its completion re-arms. */
 	if (e->loop->uring && e->inflight == 0)
 		arm(e);
@@ -250,10 +288,17 @@ static int step_uring(struct evloop *l, bool block, bool *worked)
 			continue; /* a poll-remove's own completion */
 		if (!(cqe->flags & IORING_CQE_F_MORE))
 			e->inflight--;
-		/* A descriptor the kernel refuses to poll stays refused: stop watching it. */
-		if (cqe->res < 0 && cqe->res != -ECANCELED)
+		bool polled = !e->counter || e->read_polled;
+		if (cqe->res == -EAGAIN && !polled) {
+			/* A kernel that does not wait in the read: poll it, read it here. */
+			e->read_polled = true;
+		} else if (cqe->res < 0 && cqe->res != -ECANCELED) {
+			/* A descriptor the kernel refuses to poll stays refused: stop watching it. */
 			e->paused = true;
-		if (cqe->res > 0 && !e->paused) {
+		}
+		if (cqe->res > 0 && e->paused && !polled)
+			e->held = true;
+		if (cqe->res > 0 && !e->paused && (!polled || take_count(e))) {
 			e->fn(e->arg);
 			*worked = true;
 		}
@@ -285,7 +330,7 @@ static int step_poll(struct evloop *l, bool block, bool *worked)
 	for (nfds_t i = 0; i < n && !l->stop; i++) {
 		if (pfd[i].revents & POLLNVAL) {
 			map[i]->paused = true; /* not an open descriptor: stop watching */
-		} else if (pfd[i].revents && !map[i]->paused) {
+		} else if (pfd[i].revents && !map[i]->paused && take_count(map[i])) {
 			map[i]->fn(map[i]->arg);
 			*worked = true;
 		}

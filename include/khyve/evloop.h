@@ -26,6 +26,12 @@ bool evloop_uses_io_uring(const struct evloop *l);
 
 /* Call fn whenever fd is readable. NULL on allocation failure. */
 struct ev_fd *evloop_add_fd(struct evloop *l, int fd, ev_fd_fn fn, void *arg);
+/*
+ * fd is a non-blocking eventfd: the loop resets its count before each call of
+ * fn, which does not read it (on io_uring the read is the request that waits,
+ * so a wake-up costs no read(2) of its own).
+ */
+struct ev_fd *evloop_add_counter(struct evloop *l, int fd, ev_fd_fn fn, void *arg);
 void evloop_fd_pause(struct ev_fd *e);
 /* Watch another descriptor with the same callback; only while paused. */
 void evloop_fd_set(struct ev_fd *e, int fd);

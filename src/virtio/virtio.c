@@ -109,13 +109,10 @@ static void process(struct virtio_dev *vd, unsigned q)
 	}
 }
 
-/* Event loop thread: a kick arrived through the queue's eventfd. */
+/* Event loop thread: a kick arrived through the queue's eventfd (the loop reset its count). */
 static void on_kick(void *arg)
 {
 	struct virtio_queue *vq = arg;
-	eventfd_t n;
-	if (eventfd_read(vq->kick_fd, &n) < 0)
-		return; /* spurious wake-up: nothing to clear */
 	pthread_mutex_lock(&vq->vd->lock);
 	process(vq->vd, vq->idx);
 	pthread_mutex_unlock(&vq->vd->lock);
@@ -171,7 +168,7 @@ int virtio_dev_attach_loop(struct virtio_dev *vd, struct evloop *loop)
 		vq->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (vq->kick_fd < 0)
 			return -errno;
-		vq->ev = evloop_add_fd(loop, vq->kick_fd, on_kick, vq);
+		vq->ev = evloop_add_counter(loop, vq->kick_fd, on_kick, vq);
 		if (vq->ev == NULL)
 			return -ENOMEM;
 	}

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -305,6 +306,61 @@ START_TEST(level_triggered)
 }
 END_TEST
 
+struct counter {
+	int fd;
+	unsigned calls;
+	unsigned stop_at;
+	uint64_t left; /* what the callback's own read found: the loop should have taken it */
+};
+
+static void on_counter(void *arg)
+{
+	struct counter *c = arg;
+	eventfd_t v = 0;
+	if (eventfd_read(c->fd, &v) == 0)
+		c->left += v;
+	if (++c->calls == c->stop_at)
+		evloop_stop(loop);
+}
+
+START_TEST(counter_reset_before_call)
+{
+	if (!open_loop(_i))
+		return;
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ck_assert_int_ge(efd, 0);
+	struct counter c = {.fd = efd, .stop_at = 1};
+	struct ev_fd *e = evloop_add_counter(loop, efd, on_counter, &c);
+	ck_assert_ptr_nonnull(e);
+	/* Three signals, one call: the count is reset before it, the callback finds 0. */
+	ck_assert_int_eq(eventfd_write(efd, 3), 0);
+	ck_assert(run_guarded(WATCHDOG_MS));
+	ck_assert_uint_eq(c.calls, 1);
+	ck_assert_uint_eq(c.left, 0);
+	/* Reset, so not readable: no second call. */
+	ck_assert(!run_guarded(100));
+	ck_assert_uint_eq(c.calls, 1);
+	/* A signal while paused waits for the resume. */
+	evloop_fd_pause(e);
+	ck_assert_int_eq(eventfd_write(efd, 1), 0);
+	ck_assert(!run_guarded(100));
+	ck_assert_uint_eq(c.calls, 1);
+	evloop_fd_resume(e);
+	c.stop_at = 2;
+	ck_assert(run_guarded(WATCHDOG_MS));
+	ck_assert_uint_eq(c.calls, 2);
+	ck_assert_uint_eq(c.left, 0);
+	/* And signals after it. */
+	c.stop_at = 3;
+	ck_assert_int_eq(eventfd_write(efd, 5), 0);
+	ck_assert(run_guarded(WATCHDOG_MS));
+	ck_assert_uint_eq(c.calls, 3);
+	ck_assert_uint_eq(c.left, 0);
+	close_loop();
+	close(efd);
+}
+END_TEST
+
 START_TEST(hangup_is_delivered)
 {
 	if (!open_loop(_i))
@@ -475,6 +531,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, pause_from_callback, 0, 2);
 	tcase_add_loop_test(tc, level_triggered, 0, 2);
 	tcase_add_loop_test(tc, hangup_is_delivered, 0, 2);
+	tcase_add_loop_test(tc, counter_reset_before_call, 0, 2);
 	tcase_add_loop_test(tc, fd_table_is_bounded, 0, 2);
 	tcase_add_loop_test(tc, poll_window_adapts, 0, 2);
 	tcase_add_loop_test(tc, work_found_at_sleep, 0, 2);
