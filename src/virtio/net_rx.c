@@ -250,7 +250,7 @@ static int rx_post(struct vtnet *s, struct vtnet_pair *P, bool *any)
 	P->rx_inflight = P->rx_posted = posted;
 	s->c.rx_reads += posted;
 	P->rx_got = 0;
-	/* Posted only for a readable tap, whose callers reap next (vtnet_tap_readable, vtnet_reap). */
+	/* Only for a readable tap: the callers reap next (vtnet_tap_readable, vtnet_reap). */
 	uring_submit_reaped(&s->ring);
 	return 1;
 }
