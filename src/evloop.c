@@ -57,12 +57,50 @@ int evloop_new(struct evloop **out, bool force_poll)
 	return 0;
 }
 
+static bool any_inflight(const struct evloop *l)
+{
+	for (unsigned i = 0; i < l->nfds; i++)
+		if (l->fds[i]->inflight)
+			return true;
+	return false;
+}
+
+/*
+ * Each armed request holds its descriptor's file, and a closed ring lets go
+ * of them in the background: a tap, say, would outlive the VMM for a moment.
+ * So end them first: cancel each, and count the completions in (100 ms at most).
+ */
+static void end_requests(struct evloop *l)
+{
+	for (unsigned i = 0; i < l->nfds; i++) {
+		struct ev_fd *e = l->fds[i];
+		if (e->inflight && !e->paused)
+			evloop_fd_pause(e);
+	}
+	for (unsigned tries = 0; tries < 10 && any_inflight(l); tries++) {
+		struct io_uring_cqe *cqe;
+		struct __kernel_timespec ts = {.tv_nsec = 10 * 1000 * 1000};
+		(void)io_uring_submit_and_wait_timeout(&l->ring, &cqe, 1, &ts, NULL);
+		unsigned head, seen = 0;
+		io_uring_for_each_cqe(&l->ring, head, cqe)
+		{
+			seen++;
+			struct ev_fd *e = io_uring_cqe_get_data(cqe);
+			if (e && e->inflight && !(cqe->flags & IORING_CQE_F_MORE))
+				e->inflight--;
+		}
+		io_uring_cq_advance(&l->ring, seen);
+	}
+}
+
 void evloop_free(struct evloop *l)
 {
 	if (l == NULL)
 		return;
-	if (l->uring)
+	if (l->uring) {
+		end_requests(l);
 		io_uring_queue_exit(&l->ring);
+	}
 	for (unsigned i = 0; i < l->nfds; i++)
 		free(l->fds[i]);
 	free(l);

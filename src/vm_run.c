@@ -163,7 +163,13 @@ void vm_destroy(struct vm *vm)
 			if (vm->vcpu[i].kfd.fd >= 0)
 				kvm_vcpu_destroy(&vm->kvm, &vm->vcpu[i].kfd);
 	free(vm->vcpu);
-	evloop_free(vm->loop);
+	for (unsigned s = 0; s < PCI_SLOTS; s++)
+		for (unsigned f = 0; f < PCI_FUNCS; f++) {
+			struct pci_dev *d = vm->pci.dev[s][f];
+			if (d && d->emu && d->emu->fini)
+				d->emu->fini(d);
+		}
+	evloop_free(vm->loop); /* after the devices: it ends the requests they paused */
 	int fds[] = {vm->stop_efd, vm->signal_fd, vm->timer_fd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)

@@ -95,6 +95,12 @@ struct pci_devemu {
 	 * Called with the root lock held (from pci_bar_add or a config write).
 	 */
 	void (*bar_moved)(struct pci_dev *dev, unsigned idx, bool decoded, uint64_t addr);
+	/*
+	 * Optional, at teardown (vCPUs gone, the event loop still there but no
+	 * longer run): let go of host resources that would otherwise outlive
+	 * the process for a moment, such as a tap an io_uring ring holds.
+	 */
+	void (*fini)(struct pci_dev *dev);
 };
 
 struct pci_dev {

@@ -128,6 +128,16 @@ static int net_init(struct vm *vm, struct pci_dev *dev, const char *node, char *
 	return virtio_pci_vm_setup(vm, vtnet_pci(vd), dev, vd, node, err, errlen);
 }
 
+/* The tap goes with khyve: the ring lets go of it first (vtnet_free). */
+static void net_fini(struct pci_dev *dev)
+{
+	struct virtio_pci *vp = dev->priv;
+	if (vp && vp->vd) {
+		vtnet_free(vp->vd);
+		vp->vd = NULL;
+	}
+}
+
 static const char *const net_options[] = {"backend", "mac", "mtu", "queues", "transport", NULL};
 
 const struct pci_devemu virtio_net_emu = {
@@ -137,4 +147,5 @@ const struct pci_devemu virtio_net_emu = {
     .init = net_init,
     .cfg_access = virtio_pci_cfg_access,
     .bar_moved = virtio_pci_bar_moved,
+    .fini = net_fini,
 };

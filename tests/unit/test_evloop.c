@@ -9,6 +9,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -377,6 +378,36 @@ START_TEST(hangup_is_delivered)
 }
 END_TEST
 
+START_TEST(free_lets_go_of_files)
+{
+	/*
+	 * An armed request holds its descriptor's file: after evloop_free the
+	 * loop holds nothing, at once. Here the loop's poll is the only reader
+	 * left of a pipe, so a write must fail with EPIPE right after the free.
+	 */
+	if (!open_loop(_i))
+		return;
+	int p[2];
+	new_pipe(p);
+	struct reader r = {.loop = loop, .fd = p[0]};
+	ck_assert_ptr_nonnull(evloop_add_fd(loop, p[0], on_read, &r));
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ck_assert_int_ge(efd, 0);
+	struct counter c = {.fd = efd};
+	ck_assert_ptr_nonnull(evloop_add_counter(loop, efd, on_counter, &c));
+	ck_assert(!run_guarded(50)); /* the requests are armed; nothing is ready */
+	close(p[0]);
+	close_loop();
+	signal(SIGPIPE, SIG_IGN);
+	errno = 0;
+	ck_assert_int_eq(write(p[1], "x", 1), -1);
+	ck_assert_int_eq(errno, EPIPE);
+	ck_assert_uint_eq(r.calls + c.calls, 0);
+	close(p[1]);
+	close(efd);
+}
+END_TEST
+
 START_TEST(fd_table_is_bounded)
 {
 	if (!open_loop(_i))
@@ -532,6 +563,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, level_triggered, 0, 2);
 	tcase_add_loop_test(tc, hangup_is_delivered, 0, 2);
 	tcase_add_loop_test(tc, counter_reset_before_call, 0, 2);
+	tcase_add_loop_test(tc, free_lets_go_of_files, 0, 2);
 	tcase_add_loop_test(tc, fd_table_is_bounded, 0, 2);
 	tcase_add_loop_test(tc, poll_window_adapts, 0, 2);
 	tcase_add_loop_test(tc, work_found_at_sleep, 0, 2);
