@@ -126,22 +126,22 @@ static void arm(struct ev_fd *e)
 	struct io_uring_sqe *sqe = get_sqe(e->loop);
 	if (sqe == NULL)
 		return;
-	e->inflight++;
-	io_uring_sqe_set_data(sqe, e);
 	if (e->counter && !e->read_polled) {
 		/*
 		 * A read that completes when the eventfd is signalled resets its
 		 * count in the same step: no read(2) of its own after each wake-up.
 		 */
 		io_uring_prep_read(sqe, e->fd, &e->count, sizeof(e->count), 0);
-		return;
+	} else {
+		/*
+		 * One-shot, re-armed after each delivery: arming checks readiness, so
+		 * data a callback left unread is reported again (level-triggered, like
+		 * the poll(2) fallback). Multishot poll only reports new arrivals.
+		 */
+		io_uring_prep_poll_add(sqe, e->fd, POLLIN);
 	}
-	/*
-	 * One-shot, re-armed after each delivery: arming checks readiness, so
-	 * data a callback left unread is reported again (level-triggered, like
-	 * the poll(2) fallback). Multishot poll only reports new arrivals.
-	 */
-	io_uring_prep_poll_add(sqe, e->fd, POLLIN);
+	io_uring_sqe_set_data(sqe, e);
+	e->inflight++;
 }
 
 static struct ev_fd *add(struct evloop *l, int fd, ev_fd_fn fn, void *arg, bool counter)
