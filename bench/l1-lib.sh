@@ -7,11 +7,15 @@
 #   exits    kvm_userspace_exit: exits that reach the VMM
 #   gexits   kvm_exit: every exit of the guest, the kernel's own included
 #   syscalls raw_syscalls:sys_enter of the VMM's threads (top: the six most made, NR:count)
+#   gpf      kvm_page_fault: the guest's nested page faults by guest-physical address (the
+#            four most hit, hex address:count): its kicks on the notify registers, MMIO
+#            such as the xAPIC's EOI register (0xfee000b0), and pages not yet mapped
 # A benchmark may define bench_started (after the VMM starts; $pid), bench_phase_start
 # and bench_phase_end (its output: more key=value fields for the COUNTS line).
 T=/sys/kernel/tracing
 mount -t tracefs nodev $T 2>/dev/null
 SYS=$T/events/raw_syscalls/sys_enter UEXIT=$T/events/kvm/kvm_userspace_exit GEXIT=$T/events/kvm/kvm_exit
+GPF=$T/events/kvm/kvm_page_fault
 K=/guest/vmlinuz I=/guest/initrd.gz C="console=ttyS0 quiet panic=-1"
 QEMU="/bin/qemu-system-x86_64 -accel kvm -M q35 -cpu host -m 512 -smp 1 -nographic -nodefaults
 	-serial stdio -no-reboot -L /usr/share/seabios -L /usr/share/qemu
@@ -21,17 +25,24 @@ count_on() {
 	echo 'hist:keys=id:size=512' > $SYS/trigger
 	echo 'hist:keys=common_pid' > $UEXIT/trigger
 	echo 'hist:keys=exit_reason' > $GEXIT/trigger
+	echo 'hist:keys=fault_address.hex:size=4096' > $GPF/trigger
 }
 count_off() {
 	echo '!hist:keys=id:size=512' > $SYS/trigger
 	echo '!hist:keys=common_pid' > $UEXIT/trigger
 	echo '!hist:keys=exit_reason' > $GEXIT/trigger
+	echo '!hist:keys=fault_address.hex:size=4096' > $GPF/trigger
 }
 hits() { sed -n 's/^ *Hits: //p' "$1" | head -1; }
 # The guest's six most frequent exit reasons (SVM/VMX codes, hex), reason:count.
 top_gexits() {
 	grep '^{ exit_reason:' $GEXIT/hist | sed 's/{ exit_reason: *\([0-9]*\) *} hitcount: *\([0-9]*\)/\2 \1/' |
 		sort -rn | head -6 | awk '{ printf "%s%x:%s", (NR > 1 ? "," : ""), $2, $1 }'
+}
+# The guest's four most faulted guest-physical addresses, hex address:count.
+top_gpf() {
+	grep '^{ fault_address:' $GPF/hist | sed 's/{ fault_address: *\([0-9a-fx]*\) *} hitcount: *\([0-9]*\)/\2 \1/' |
+		sort -rn | head -4 | awk '{ printf "%s%s:%s", (NR > 1 ? "," : ""), $2, $1 }'
 }
 top_syscalls() {
 	grep '^{ id:' $SYS/hist | sed 's/{ id: *\([0-9]*\) *} hitcount: *\([0-9]*\)/\2 \1/' |
@@ -87,7 +98,7 @@ run() {
 			count_on ;;
 		*PHASE-END*)
 			c="exits=$(hits $UEXIT/hist) gexits=$(hits $GEXIT/hist) syscalls=$(hits $SYS/hist)"
-			c="$c top=$(top_syscalls) gtop=$(top_gexits)"
+			c="$c top=$(top_syscalls) gtop=$(top_gexits) gpf=$(top_gpf)"
 			count_off
 			command -v bench_phase_end > /dev/null && c="$c $(bench_phase_end)"
 			echo "COUNTS $name ${line#*PHASE-END } $c" ;;
