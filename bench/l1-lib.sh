@@ -78,10 +78,22 @@ run() {
 					/proc/$pid/fdinfo/${fd##*/} | grep -e Sq -e Cq -e Poll -e SQEs -e CQEs | head -12 ;;
 				esac
 			done
-			for n in /sys/class/net/tap*; do
-				[ -e "$n" ] || continue
-				echo "E2E-L1: $name: ${n##*/} rx $(cat $n/statistics/rx_packets) tx $(cat $n/statistics/tx_packets) tx_dropped $(cat $n/statistics/tx_dropped)"
-			done
+			taps() {
+				for n in /sys/class/net/tap*; do
+					[ -e "$n" ] || continue
+					echo "E2E-L1: $name: ${n##*/} rx $(cat $n/statistics/rx_packets) tx $(cat $n/statistics/tx_packets) tx_dropped $(cat $n/statistics/tx_dropped)"
+				done
+			}
+			taps
+			# Where the guest is: its exits for 2 s by guest RIP and reason (a guest that
+			# exits nowhere is halted with nothing to wake it, or gone), and the taps again.
+			ls /proc/$pid/task | tr '\n' ' ' > $T/set_event_pid
+			echo 'hist:keys=guest_rip.hex,exit_reason' > $GEXIT/trigger
+			sleep 2
+			grep '^{ guest_rip:' $GEXIT/hist | sort -t: -k4 -rn | head -6 | sed "s/^/E2E-L1: $name: guest exits /"
+			echo "E2E-L1: $name: guest exits in 2 s: $(hits $GEXIT/hist)"
+			echo '!hist:keys=guest_rip.hex,exit_reason' > $GEXIT/trigger
+			taps
 			kill -KILL $pid
 			break
 		done
