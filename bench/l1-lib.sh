@@ -34,19 +34,18 @@ count_off() {
 	echo '!hist:keys=fault_address.hex:size=4096' > $GPF/trigger
 }
 hits() { sed -n 's/^ *Hits: //p' "$1" | head -1; }
-# The guest's six most frequent exit reasons (SVM/VMX codes, hex), reason:count.
-top_gexits() {
-	grep '^{ exit_reason:' $GEXIT/hist | sed 's/{ exit_reason: *\([0-9]*\) *} hitcount: *\([0-9]*\)/\2 \1/' |
-		sort -rn | head -6 | awk '{ printf "%s%x:%s", (NR > 1 ? "," : ""), $2, $1 }'
+# hist_top HIST KEY N FMT: a histogram's N most hit keys, "key:count" comma-separated,
+# the key printed with awk's FMT (%x: a decimal key in hex).
+hist_top() {
+	grep "^{ $2:" "$1" | sed "s/{ $2: *\([0-9a-fx]*\) *} hitcount: *\([0-9]*\)/\2 \1/" |
+		sort -rn | head -"$3" | awk -v f="$4" '{ printf "%s" f ":%s", (NR > 1 ? "," : ""), $2, $1 }'
 }
-# The guest's four most faulted guest-physical addresses, hex address:count.
-top_gpf() {
-	grep '^{ fault_address:' $GPF/hist | sed 's/{ fault_address: *\([0-9a-fx]*\) *} hitcount: *\([0-9]*\)/\2 \1/' |
-		sort -rn | head -4 | awk '{ printf "%s%s:%s", (NR > 1 ? "," : ""), $2, $1 }'
-}
-top_syscalls() {
-	grep '^{ id:' $SYS/hist | sed 's/{ id: *\([0-9]*\) *} hitcount: *\([0-9]*\)/\2 \1/' |
-		sort -rn | head -6 | awk '{ printf "%s%s:%s", (NR > 1 ? "," : ""), $2, $1 }'
+# The tap counters, for a stalled run's report.
+taps() {
+	for n in /sys/class/net/tap*; do
+		[ -e "$n" ] || continue
+		echo "E2E-L1: $name: ${n##*/} rx $(cat $n/statistics/rx_packets) tx $(cat $n/statistics/tx_packets) tx_dropped $(cat $n/statistics/tx_dropped)"
+	done
 }
 
 # run NAME CMD...: the VMM, its console read here; RESULT lines: "RESULT NAME <what the
@@ -78,12 +77,6 @@ run() {
 					/proc/$pid/fdinfo/${fd##*/} | grep -e Sq -e Cq -e Poll -e SQEs -e CQEs | head -12 ;;
 				esac
 			done
-			taps() {
-				for n in /sys/class/net/tap*; do
-					[ -e "$n" ] || continue
-					echo "E2E-L1: $name: ${n##*/} rx $(cat $n/statistics/rx_packets) tx $(cat $n/statistics/tx_packets) tx_dropped $(cat $n/statistics/tx_dropped)"
-				done
-			}
 			taps
 			# Where the guest is: its exits for 2 s by guest RIP and reason (a guest that
 			# exits nowhere is halted with nothing to wake it, or gone), and the taps again.
@@ -110,7 +103,10 @@ run() {
 			count_on ;;
 		*PHASE-END*)
 			c="exits=$(hits $UEXIT/hist) gexits=$(hits $GEXIT/hist) syscalls=$(hits $SYS/hist)"
-			c="$c top=$(top_syscalls) gtop=$(top_gexits) gpf=$(top_gpf)"
+			# the six most made system calls (NR), the six most frequent exit reasons
+			# (SVM/VMX codes, hex), the four most faulted guest-physical addresses (hex)
+			c="$c top=$(hist_top $SYS/hist id 6 %s) gtop=$(hist_top $GEXIT/hist exit_reason 6 %x)"
+			c="$c gpf=$(hist_top $GPF/hist fault_address 4 %s)"
 			count_off
 			command -v bench_phase_end > /dev/null && c="$c $(bench_phase_end)"
 			echo "COUNTS $name ${line#*PHASE-END } $c" ;;
