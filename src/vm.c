@@ -14,6 +14,7 @@
 #include "khyve/cli.h"
 #include "khyve/fw_cfg.h"
 #include "khyve/gdb_server.h"
+#include "khyve/kernel_cache.h"
 #include "khyve/linux_boot.h"
 #include "khyve/lpc.h"
 #include "khyve/mptable.h"
@@ -415,6 +416,19 @@ static int load_kernel(struct vm *vm, uint64_t rsdp, struct linux_entry *entry, 
 	}
 	a.kernel = kernel;
 	a.initrd = initrd;
+	struct vmlinux vmlinux;
+	const char *cache = config_get(vm->cfg, "boot.kernel_cache");
+	if (cache && *cache) {
+		char note[300];
+		enum kcache_outcome got = kernel_cache_load(cache, kernel, a.kernel_len, &vm->gmem,
+							    BOOT_KERNEL_GPA, vm->lowmem, &vmlinux,
+							    note, sizeof(note));
+		if (got != KCACHE_UNUSED)
+			a.vmlinux = &vmlinux;
+		if (note[0])
+			fprintf(stderr, "khyve: notice: boot.kernel_cache %s: %s%s\n", cache, note,
+				got == KCACHE_UNUSED ? "; the guest unpacks its kernel itself" : "");
+	}
 	rc = e820_build(&map, vm->lowmem, vm->highmem, VM_ECAM_BASE, VM_ECAM_USED);
 	a.e820 = &map;
 	char why[160] = "";

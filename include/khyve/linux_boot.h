@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "khyve/gmem.h"
+#include "khyve/vmlinux.h"
 
 /* Low guest-physical layout used while booting (all below 1 MiB). */
 #define BOOT_GDT_GPA 0x500
@@ -53,6 +54,9 @@ struct linux_boot_args {
 	const struct e820_map *e820;
 	uint64_t lowmem_top; /* end of RAM below 4 GiB */
 	uint64_t rsdp_gpa;   /* 0 = none */
+	/* The bzImage's kernel, unpacked and already in guest memory (boot.kernel_cache),
+	 * or NULL: the bzImage's own code is loaded and unpacks it. */
+	const struct vmlinux *vmlinux;
 };
 
 /* Where the boot CPU starts: 64-bit mode, rip/rsi as the protocol requires. */

@@ -104,12 +104,19 @@ int linux_boot_load(const struct gmem *m, const struct linux_boot_args *a, struc
 	if (setup_len >= a->kernel_len)
 		return ERR("corrupt bzImage: setup larger than the file");
 	size_t pm_len = a->kernel_len - setup_len;
-	uint64_t need = fh->init_size > pm_len ? fh->init_size : pm_len;
-	if (BOOT_KERNEL_GPA + need > a->lowmem_top)
-		return ERR("guest memory too small for the kernel (%llu bytes needed)",
-			   (unsigned long long)(BOOT_KERNEL_GPA + need));
-	if (gmem_write(m, BOOT_KERNEL_GPA, a->kernel + setup_len, pm_len))
-		return ERR("kernel does not fit in guest memory");
+	uint64_t kernel_end;
+	if (a->vmlinux) {
+		/* already in guest memory, unpacked: nothing of the bzImage's code is needed */
+		kernel_end = a->vmlinux->end;
+	} else {
+		uint64_t need = fh->init_size > pm_len ? fh->init_size : pm_len;
+		if (BOOT_KERNEL_GPA + need > a->lowmem_top)
+			return ERR("guest memory too small for the kernel (%llu bytes needed)",
+				   (unsigned long long)(BOOT_KERNEL_GPA + need));
+		if (gmem_write(m, BOOT_KERNEL_GPA, a->kernel + setup_len, pm_len))
+			return ERR("kernel does not fit in guest memory");
+		kernel_end = BOOT_KERNEL_GPA + need;
+	}
 
 	memset(&bp, 0, sizeof(bp));
 	memcpy((uint8_t *)&bp + SETUP_HDR_OFF, a->kernel + SETUP_HDR_OFF, hdr_end - SETUP_HDR_OFF);
@@ -135,7 +142,6 @@ int linux_boot_load(const struct gmem *m, const struct linux_boot_args *a, struc
 			max = a->lowmem_top;
 		if (max > a->lowmem_top)
 			max = a->lowmem_top;
-		uint64_t kernel_end = BOOT_KERNEL_GPA + need;
 		if (a->initrd_len > max || max - a->initrd_len < kernel_end)
 			return ERR("initrd (%zu bytes) does not fit in guest memory below %#llx",
 				   a->initrd_len, (unsigned long long)max);
@@ -169,7 +175,8 @@ int linux_boot_load(const struct gmem *m, const struct linux_boot_args *a, struc
 	if (rc)
 		return rc;
 	*out = (struct linux_entry){
-		.rip = BOOT_KERNEL_GPA + 0x200, /* startup_64 */
+		/* startup_64: the bzImage's (its decompressor), or the kernel's own */
+		.rip = a->vmlinux ? a->vmlinux->entry : BOOT_KERNEL_GPA + 0x200,
 		.rsi = BOOT_PARAMS_GPA,
 		.rsp = BOOT_STACK_GPA,
 		.cr3 = BOOT_PML4_GPA,
