@@ -19,7 +19,8 @@
 #include "khyve/vmlinux.h"
 
 enum kcache_outcome {
-	KCACHE_UNUSED, /* nothing loaded: boot the bzImage as it is (why says why) */
+	KCACHE_UNUSED, /* boot the bzImage as it is (why says why); guest memory may hold
+			  part of an unpacked image, junk to the booting guest */
 	KCACHE_HIT,    /* loaded from the cache */
 	KCACHE_FILLED, /* unpacked here, loaded, and stored (why: a failure to store) */
 };

@@ -48,8 +48,8 @@ int vmlinux_parse(const uint8_t *head, size_t head_len, uint64_t file_len, uint6
 		  uint64_t max_gpa, struct vmlinux *out, char *err, size_t errlen);
 
 /* Copy the segments from the whole file in memory / from a file descriptor (pread),
- * zero-filling each segment past its file bytes. 0, -EFAULT or -errno (-EIO on a
- * short read). */
+ * zero-filling each segment past its file bytes (vmlinux_load_buf with file NULL: only
+ * that). 0, -EFAULT or -errno (-EIO on a short read). */
 int vmlinux_load_buf(const struct gmem *m, const struct vmlinux *v, const uint8_t *file);
 int vmlinux_load_fd(const struct gmem *m, const struct vmlinux *v, int fd);
 

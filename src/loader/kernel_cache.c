@@ -92,70 +92,105 @@ static bool load_entry(int dfd, const char *name, uint64_t len, const struct gme
 	return ok;
 }
 
-static int unpack_xz(const uint8_t *in, size_t inlen, uint8_t *out, size_t outlen, char *why,
-		     size_t whylen)
+/* Copy what of the file's bytes [pos, pos + n) the segments hold into guest memory. */
+static int place_chunk(const struct gmem *m, const struct vmlinux *v, const uint8_t *chunk,
+		       uint64_t pos, size_t n)
 {
+	for (unsigned i = 0; i < v->nseg; i++) {
+		const struct vmlinux_seg *s = &v->seg[i];
+		uint64_t a = pos > s->off ? pos : s->off;
+		uint64_t b = pos + n < s->off + s->filesz ? pos + n : s->off + s->filesz;
+		if (a < b && gmem_write(m, s->gpa + (a - s->off), chunk + (a - pos), b - a))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static int write_all(int fd, const uint8_t *buf, size_t len)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(fd, buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+struct unpack {
+	const struct gmem *m;
+	uint64_t min_gpa, max_gpa, len;
+	struct vmlinux *v;
+	int fd;	   /* the entry being written, or -1 */
+	int store; /* 0, or the -errno that ended its writing */
+};
+
+/*
+ * Unpack the xz stream a chunk at a time: each chunk goes into guest memory where the
+ * segments say and into the entry's file, so the whole image is never held in memory.
+ * The ELF headers come with the first chunk.
+ */
+static int unpack_xz(struct unpack *u, const uint8_t *in, size_t inlen, char *why, size_t whylen)
+{
+	enum { CHUNK = 1 << 20 };
 	lzma_stream s = LZMA_STREAM_INIT;
-	if (lzma_stream_decoder(&s, XZ_MEMLIMIT, 0) != LZMA_OK) {
+	uint8_t *chunk = malloc(CHUNK);
+	if (chunk == NULL || lzma_stream_decoder(&s, XZ_MEMLIMIT, 0) != LZMA_OK) {
+		free(chunk);
 		WHY("cannot start the xz decoder");
 		return -1;
 	}
 	s.next_in = in;
 	s.avail_in = inlen;
-	s.next_out = out;
-	s.avail_out = outlen;
-	lzma_ret r = lzma_code(&s, LZMA_FINISH);
-	uint64_t got = s.total_out;
-	lzma_end(&s);
-	if (r != LZMA_STREAM_END) {
-		WHY("the xz payload does not unpack (liblzma error %d after %llu bytes)", (int)r,
-		    (unsigned long long)got);
-		return -1;
-	}
-	if (got != outlen) {
-		WHY("the xz payload unpacks to %llu bytes, its trailer says %zu",
-		    (unsigned long long)got, outlen);
-		return -1;
-	}
-	return 0;
-}
-
-/* Write the entry under a temporary name and rename it into place. */
-static int store_entry(int dfd, const char *name, const uint8_t *buf, size_t len, char *why,
-		       size_t whylen)
-{
-	char tmp[96];
-	snprintf(tmp, sizeof(tmp), ".%s.%ld", name, (long)getpid());
-	unlinkat(dfd, tmp, 0); /* left by a process of this PID that died while storing */
-	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		WHY("cannot store the unpacked kernel: %s", strerror(errno));
-		return -1;
-	}
-	size_t done = 0;
-	int e = 0;
-	while (done < len) {
-		ssize_t n = write(fd, buf + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			e = n < 0 ? errno : EIO;
-			break;
+	uint64_t pos = 0;
+	lzma_ret r = LZMA_OK;
+	int rc = -1;
+	char err[200];
+	while (r == LZMA_OK) {
+		s.next_out = chunk;
+		s.avail_out = CHUNK;
+		r = lzma_code(&s, LZMA_FINISH);
+		size_t n = CHUNK - s.avail_out;
+		if (r != LZMA_OK && r != LZMA_STREAM_END) {
+			WHY("the xz payload does not unpack (liblzma error %d after %llu bytes)",
+			    (int)r, (unsigned long long)(pos + n));
+			goto out;
 		}
-		done += (size_t)n;
+		if (n > u->len - pos) {
+			WHY("the xz payload unpacks to more than its trailer's %llu bytes",
+			    (unsigned long long)u->len);
+			goto out;
+		}
+		if (pos == 0 &&
+		    vmlinux_parse(chunk, n < VMLINUX_HEAD_MAX ? n : VMLINUX_HEAD_MAX, u->len,
+				  u->min_gpa, u->max_gpa, u->v, err, sizeof(err)) < 0) {
+			WHY("the unpacked kernel: %s", err);
+			goto out;
+		}
+		if (place_chunk(u->m, u->v, chunk, pos, n) < 0) {
+			WHY("the unpacked kernel does not fit in guest memory");
+			goto out;
+		}
+		if (u->fd >= 0 && u->store == 0)
+			u->store = write_all(u->fd, chunk, n);
+		pos += n;
 	}
-	if (e == 0 && fsync(fd) < 0)
-		e = errno;
-	if (close(fd) < 0 && e == 0)
-		e = errno;
-	if (e == 0 && renameat(dfd, tmp, dfd, name) < 0)
-		e = errno;
-	if (e) {
-		unlinkat(dfd, tmp, 0);
-		WHY("cannot store the unpacked kernel: %s", strerror(e));
-		return -1;
+	if (pos != u->len) {
+		WHY("the xz payload unpacks to %llu bytes, its trailer says %llu",
+		    (unsigned long long)pos, (unsigned long long)u->len);
+		goto out;
 	}
-	return 0;
+	rc = 0;
+	if (vmlinux_load_buf(u->m, u->v, NULL) < 0) { /* the zero-filled tails */
+		WHY("the unpacked kernel does not fit in guest memory");
+		rc = -1;
+	}
+out:
+	lzma_end(&s);
+	free(chunk);
+	return rc;
 }
 
 enum kcache_outcome kernel_cache_load(const char *dir, const uint8_t *bz, size_t bzlen,
@@ -186,23 +221,29 @@ enum kcache_outcome kernel_cache_load(const char *dir, const uint8_t *bz, size_t
 		close(dfd);
 		return KCACHE_HIT;
 	}
+	/* Unpack into guest memory and, under a temporary name, into the directory. */
+	char tmp[96];
+	snprintf(tmp, sizeof(tmp), ".%s.%ld", name, (long)getpid());
+	unlinkat(dfd, tmp, 0); /* left by a process of this PID that died while storing */
+	struct unpack u = {
+	    .m = m, .min_gpa = min_gpa, .max_gpa = max_gpa, .len = pl.unpacked_len, .v = v};
+	u.fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (u.fd < 0)
+		u.store = -errno;
 	enum kcache_outcome out = KCACHE_UNUSED;
-	uint8_t *buf = malloc(pl.unpacked_len);
-	char err[200];
-	if (buf == NULL) {
-		WHY("no memory to unpack the kernel");
-	} else if (unpack_xz(p, pl.len - SIZE_TRAILER, buf, pl.unpacked_len, why, whylen) < 0) {
-		/* why says it */
-	} else if (vmlinux_parse(buf, VMLINUX_HEAD_MAX, pl.unpacked_len, min_gpa, max_gpa, v, err,
-				 sizeof(err)) < 0) {
-		WHY("the unpacked kernel: %s", err);
-	} else if (vmlinux_load_buf(m, v, buf) < 0) {
-		WHY("the unpacked kernel does not fit in guest memory");
-	} else {
+	if (unpack_xz(&u, p, pl.len - SIZE_TRAILER, why, whylen) == 0) {
 		out = KCACHE_FILLED;
-		store_entry(dfd, name, buf, pl.unpacked_len, why, whylen);
+		if (u.store == 0 && fsync(u.fd) < 0)
+			u.store = -errno;
 	}
-	free(buf);
+	if (u.fd >= 0 && close(u.fd) < 0 && u.store == 0)
+		u.store = -errno;
+	if (out == KCACHE_FILLED && u.store == 0 && renameat(dfd, tmp, dfd, name) < 0)
+		u.store = -errno;
+	if (out != KCACHE_FILLED || u.store != 0)
+		unlinkat(dfd, tmp, 0);
+	if (out == KCACHE_FILLED && u.store != 0)
+		WHY("cannot store the unpacked kernel: %s", strerror(-u.store));
 	close(dfd);
 	return out;
 }

@@ -110,7 +110,7 @@ int vmlinux_load_buf(const struct gmem *m, const struct vmlinux *v, const uint8_
 {
 	for (unsigned i = 0; i < v->nseg; i++) {
 		const struct vmlinux_seg *s = &v->seg[i];
-		if (gmem_write(m, s->gpa, file + s->off, s->filesz) || zero_tail(m, s))
+		if ((file && gmem_write(m, s->gpa, file + s->off, s->filesz)) || zero_tail(m, s))
 			return -EFAULT;
 	}
 	return 0;

@@ -332,6 +332,21 @@ START_TEST(cache_fill_hit_refill)
 	ck_assert_int_eq(cache_load(k, klen, &fm, &v, why), KCACHE_HIT);
 	fakemem_fini(&fm);
 
+	/* an entry that cannot be stored: the kernel still boots unpacked, with a note */
+	char tmp[300];
+	ck_assert_int_eq(unlink(path), 0);
+	snprintf(tmp, sizeof(tmp), "%s/kc/.%s.%ld", dir, strrchr(path, '/') + 1, (long)getpid());
+	ck_assert_int_eq(mkdir(tmp, 0700), 0); /* in the way of the temporary file */
+	ck_assert_int_eq(cache_load(k, klen, &fm, &v, why), KCACHE_FILLED);
+	ck_assert_ptr_nonnull(strstr(why, "cannot store the unpacked kernel"));
+	check_loaded(&fm, elf);
+	fakemem_fini(&fm);
+	ck_assert_int_eq(stat(path, &st), -1);
+	ck_assert_int_eq(rmdir(tmp), 0);
+	ck_assert_int_eq(cache_load(k, klen, &fm, &v, why), KCACHE_FILLED);
+	ck_assert_str_eq(why, "");
+	fakemem_fini(&fm);
+
 	/* another bzImage (one byte of its setup code differs) is another entry */
 	k[0x300] ^= 1;
 	char path2[200];
@@ -385,6 +400,11 @@ START_TEST(cache_refuses)
 	k = make_bzimage(elf, elen, ELF_LEN + 1, &klen); /* the trailer lies */
 	ck_assert_int_eq(cache_load(k, klen, &fm, &v, why), KCACHE_UNUSED);
 	ck_assert_ptr_nonnull(strstr(why, "trailer"));
+	fakemem_fini(&fm);
+	free(k);
+	k = make_bzimage(elf, elen, ELF_LEN - 4096, &klen); /* the trailer says less */
+	ck_assert_int_eq(cache_load(k, klen, &fm, &v, why), KCACHE_UNUSED);
+	ck_assert_ptr_nonnull(strstr(why, "more than its trailer"));
 	fakemem_fini(&fm);
 	free(k);
 	k = make_bzimage(elf, elen, 1u << 31, &klen); /* 2 GiB claimed */
