@@ -267,13 +267,36 @@ START_TEST(elf_load)
 }
 END_TEST
 
-static enum kcache_outcome cache_load(const uint8_t *k, size_t klen, struct fakemem *fm,
-				      struct vmlinux *v, char *why)
+/* The cache tests' kernel and directory (a checked fixture: one per test). */
+static struct {
+	uint8_t *elf, *k;
+	size_t elen, klen;
+	struct fakemem fm; /* the guest memory of the last cache_load() */
+	struct vmlinux v;
+	char why[300];
+} kt;
+
+static void kit_setup(void)
+{
+	make_dir();
+	kt.elf = make_elf(&kt.elen);
+	kt.k = make_bzimage(kt.elf, kt.elen, ELF_LEN, &kt.klen);
+}
+
+static void kit_teardown(void)
+{
+	free(kt.k);
+	free(kt.elf);
+	remove_dir();
+}
+
+static enum kcache_outcome cache_load(const uint8_t *k, size_t klen)
 {
 	char sub[96];
 	snprintf(sub, sizeof(sub), "%s/kc", dir);
-	fresh_mem(fm);
-	return kernel_cache_load(sub, k, klen, &fm->gmem, 0x100000, LOW, v, why, 300);
+	fresh_mem(&kt.fm);
+	return kernel_cache_load(sub, k, klen, &kt.fm.gmem, 0x100000, LOW, &kt.v, kt.why,
+				 sizeof(kt.why));
 }
 
 static void entry_path(const uint8_t *k, size_t klen, char *path)
@@ -285,20 +308,16 @@ static void entry_path(const uint8_t *k, size_t klen, char *path)
 
 START_TEST(cache_fill_hit_refill)
 {
-	make_dir();
-	size_t elen, klen;
-	uint8_t *elf = make_elf(&elen);
-	uint8_t *k = make_bzimage(elf, elen, ELF_LEN, &klen);
-	struct fakemem fm;
-	struct vmlinux v;
-	char why[300], path[200];
+	uint8_t *elf = kt.elf, *k = kt.k;
+	size_t klen = kt.klen;
+	char path[200];
 	struct stat st;
 
-	ck_assert_int_eq(cache_load(k, klen, &fm, &v, why), KCACHE_FILLED);
-	ck_assert_str_eq(why, "");
-	check_loaded(&fm, elf);
-	ck_assert_uint_eq(v.entry, KGPA + 0x40);
-	fakemem_fini(&fm);
+	ck_assert_int_eq(cache_load(k, klen), KCACHE_FILLED);
+	ck_assert_str_eq(kt.why, "");
+	check_loaded(&kt.fm, elf);
+	ck_assert_uint_eq(kt.v.entry, KGPA + 0x40);
+	fakemem_fini(&kt.fm);
 	entry_path(k, klen, path);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_size, ELF_LEN);
@@ -310,142 +329,128 @@ START_TEST(cache_fill_hit_refill)
 	ck_assert_uint_eq(st.st_mode & 0777, 0700);
 
 	/* a hit loads the stored entry and leaves it alone */
-	ck_assert_int_eq(cache_load(k, klen, &fm, &v, why), KCACHE_HIT);
-	check_loaded(&fm, elf);
-	fakemem_fini(&fm);
+	ck_assert_int_eq(cache_load(k, klen), KCACHE_HIT);
+	check_loaded(&kt.fm, elf);
+	fakemem_fini(&kt.fm);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_ino, ino);
 
 	/* a truncated entry, or one that is no ELF image, is replaced */
 	ck_assert_int_eq(truncate(path, ELF_LEN / 2), 0);
-	ck_assert_int_eq(cache_load(k, klen, &fm, &v, why), KCACHE_FILLED);
-	check_loaded(&fm, elf);
-	fakemem_fini(&fm);
+	ck_assert_int_eq(cache_load(k, klen), KCACHE_FILLED);
+	check_loaded(&kt.fm, elf);
+	fakemem_fini(&kt.fm);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_size, ELF_LEN);
 	int fd = open(path, O_WRONLY);
 	ck_assert_int_eq(pwrite(fd, "JUNK", 4, 0), 4);
 	close(fd);
-	ck_assert_int_eq(cache_load(k, klen, &fm, &v, why), KCACHE_FILLED);
-	check_loaded(&fm, elf);
-	fakemem_fini(&fm);
-	ck_assert_int_eq(cache_load(k, klen, &fm, &v, why), KCACHE_HIT);
-	fakemem_fini(&fm);
+	ck_assert_int_eq(cache_load(k, klen), KCACHE_FILLED);
+	check_loaded(&kt.fm, elf);
+	fakemem_fini(&kt.fm);
+	ck_assert_int_eq(cache_load(k, klen), KCACHE_HIT);
+	fakemem_fini(&kt.fm);
 
 	/* an entry that cannot be stored: the kernel still boots unpacked, with a note */
 	char tmp[300];
 	ck_assert_int_eq(unlink(path), 0);
 	snprintf(tmp, sizeof(tmp), "%s/kc/.%s.%ld", dir, strrchr(path, '/') + 1, (long)getpid());
 	ck_assert_int_eq(mkdir(tmp, 0700), 0); /* in the way of the temporary file */
-	ck_assert_int_eq(cache_load(k, klen, &fm, &v, why), KCACHE_FILLED);
-	ck_assert_ptr_nonnull(strstr(why, "cannot store the unpacked kernel"));
-	check_loaded(&fm, elf);
-	fakemem_fini(&fm);
+	ck_assert_int_eq(cache_load(k, klen), KCACHE_FILLED);
+	ck_assert_ptr_nonnull(strstr(kt.why, "cannot store the unpacked kernel"));
+	check_loaded(&kt.fm, elf);
+	fakemem_fini(&kt.fm);
 	ck_assert_int_eq(stat(path, &st), -1);
 	ck_assert_int_eq(rmdir(tmp), 0);
-	ck_assert_int_eq(cache_load(k, klen, &fm, &v, why), KCACHE_FILLED);
-	ck_assert_str_eq(why, "");
-	fakemem_fini(&fm);
+	ck_assert_int_eq(cache_load(k, klen), KCACHE_FILLED);
+	ck_assert_str_eq(kt.why, "");
+	fakemem_fini(&kt.fm);
 
 	/* another bzImage (one byte of its setup code differs) is another entry */
 	k[0x300] ^= 1;
 	char path2[200];
 	entry_path(k, klen, path2);
 	ck_assert_str_ne(path, path2);
-	ck_assert_int_eq(cache_load(k, klen, &fm, &v, why), KCACHE_FILLED);
-	fakemem_fini(&fm);
+	ck_assert_int_eq(cache_load(k, klen), KCACHE_FILLED);
+	fakemem_fini(&kt.fm);
 	ck_assert_int_eq(stat(path2, &st), 0);
-	free(k);
-	free(elf);
-	remove_dir();
 }
 END_TEST
 
 START_TEST(cache_refuses)
 {
-	make_dir();
-	size_t elen, klen;
-	uint8_t *elf = make_elf(&elen);
-	uint8_t *k = make_bzimage(elf, elen, ELF_LEN, &klen);
-	struct fakemem fm;
-	struct vmlinux v;
-	char why[300], sub[96];
+	uint8_t *elf = kt.elf, *k = kt.k;
+	size_t elen = kt.elen, klen = kt.klen;
+	char sub[96];
 	snprintf(sub, sizeof(sub), "%s/kc", dir);
 
 	/* a directory others may write to */
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
 	ck_assert_int_eq(chmod(sub, 0770), 0);
-	ck_assert_int_eq(cache_load(k, klen, &fm, &v, why), KCACHE_UNUSED);
-	ck_assert_ptr_nonnull(strstr(why, "writable by no one else"));
-	fakemem_fini(&fm);
+	ck_assert_int_eq(cache_load(k, klen), KCACHE_UNUSED);
+	ck_assert_ptr_nonnull(strstr(kt.why, "writable by no one else"));
+	fakemem_fini(&kt.fm);
 	ck_assert_int_eq(rmdir(sub), 0);
 	/* not a directory */
 	int fd = open(sub, O_CREAT | O_WRONLY, 0600);
 	close(fd);
-	ck_assert_int_eq(cache_load(k, klen, &fm, &v, why), KCACHE_UNUSED);
-	ck_assert_ptr_nonnull(strstr(why, "cannot"));
-	fakemem_fini(&fm);
+	ck_assert_int_eq(cache_load(k, klen), KCACHE_UNUSED);
+	ck_assert_ptr_nonnull(strstr(kt.why, "cannot"));
+	fakemem_fini(&kt.fm);
 	ck_assert_int_eq(unlink(sub), 0);
 
 	/* nothing is written to guest memory in these */
 	uint8_t *gz = make_bzimage_of((const uint8_t *)"\x1f\x8b\x08\0\0\0\0\0\0\0\0\0", 12, &klen);
-	ck_assert_int_eq(cache_load(gz, klen, &fm, &v, why), KCACHE_UNUSED);
-	ck_assert_ptr_nonnull(strstr(why, "gzip"));
-	ck_assert_uint_eq(*(uint8_t *)gmem_ptr(&fm.gmem, KGPA, 1), 0xaa);
-	fakemem_fini(&fm);
+	ck_assert_int_eq(cache_load(gz, klen), KCACHE_UNUSED);
+	ck_assert_ptr_nonnull(strstr(kt.why, "gzip"));
+	ck_assert_uint_eq(*(uint8_t *)gmem_ptr(&kt.fm.gmem, KGPA, 1), 0xaa);
+	fakemem_fini(&kt.fm);
 	free(gz);
 
 	size_t plen;
 	free(k);
 	k = make_bzimage(elf, elen, ELF_LEN + 1, &klen); /* the trailer lies */
-	ck_assert_int_eq(cache_load(k, klen, &fm, &v, why), KCACHE_UNUSED);
-	ck_assert_ptr_nonnull(strstr(why, "trailer"));
-	fakemem_fini(&fm);
+	ck_assert_int_eq(cache_load(k, klen), KCACHE_UNUSED);
+	ck_assert_ptr_nonnull(strstr(kt.why, "trailer"));
+	fakemem_fini(&kt.fm);
 	free(k);
 	k = make_bzimage(elf, elen, ELF_LEN - 4096, &klen); /* the trailer says less */
-	ck_assert_int_eq(cache_load(k, klen, &fm, &v, why), KCACHE_UNUSED);
-	ck_assert_ptr_nonnull(strstr(why, "more than its trailer"));
-	fakemem_fini(&fm);
+	ck_assert_int_eq(cache_load(k, klen), KCACHE_UNUSED);
+	ck_assert_ptr_nonnull(strstr(kt.why, "more than its trailer"));
+	fakemem_fini(&kt.fm);
 	free(k);
 	k = make_bzimage(elf, elen, 1u << 31, &klen); /* 2 GiB claimed */
-	ck_assert_int_eq(cache_load(k, klen, &fm, &v, why), KCACHE_UNUSED);
-	ck_assert_ptr_nonnull(strstr(why, "implausible"));
-	fakemem_fini(&fm);
+	ck_assert_int_eq(cache_load(k, klen), KCACHE_UNUSED);
+	ck_assert_ptr_nonnull(strstr(kt.why, "implausible"));
+	fakemem_fini(&kt.fm);
 	free(k);
 
 	k = make_bzimage(elf, elen, ELF_LEN, &klen);
 	struct bzimage_payload pl;
-	ck_assert_int_eq(bzimage_find_payload(k, klen, &pl, why, sizeof(why)), 0);
+	ck_assert_int_eq(bzimage_find_payload(k, klen, &pl, kt.why, sizeof(kt.why)), 0);
 	plen = pl.len;
 	k[pl.off + plen / 2] ^= 0x55; /* corrupt compressed data */
-	ck_assert_int_eq(cache_load(k, klen, &fm, &v, why), KCACHE_UNUSED);
-	ck_assert_ptr_nonnull(strstr(why, "does not unpack"));
-	ck_assert_uint_eq(*(uint8_t *)gmem_ptr(&fm.gmem, KGPA, 1), 0xaa);
-	fakemem_fini(&fm);
+	ck_assert_int_eq(cache_load(k, klen), KCACHE_UNUSED);
+	ck_assert_ptr_nonnull(strstr(kt.why, "does not unpack"));
+	ck_assert_uint_eq(*(uint8_t *)gmem_ptr(&kt.fm.gmem, KGPA, 1), 0xaa);
+	fakemem_fini(&kt.fm);
 	free(k);
 
 	/* an ELF image that does not fit below the top of guest memory */
 	phdr(elf, 2)->p_paddr = LOW - 0x1000;
 	k = make_bzimage(elf, elen, ELF_LEN, &klen);
-	ck_assert_int_eq(cache_load(k, klen, &fm, &v, why), KCACHE_UNUSED);
-	ck_assert_ptr_nonnull(strstr(why, "outside guest memory"));
-	fakemem_fini(&fm);
-	free(k);
-	free(elf);
-	remove_dir();
+	ck_assert_int_eq(cache_load(k, klen), KCACHE_UNUSED);
+	ck_assert_ptr_nonnull(strstr(kt.why, "outside guest memory"));
+	fakemem_fini(&kt.fm);
+	kt.k = k;
 }
 END_TEST
 
 START_TEST(boots_unpacked)
 {
-	make_dir();
-	size_t elen, klen;
-	uint8_t *elf = make_elf(&elen);
-	uint8_t *k = make_bzimage(elf, elen, ELF_LEN, &klen);
-	struct fakemem fm;
-	struct vmlinux v;
-	char why[300];
-	ck_assert_int_eq(cache_load(k, klen, &fm, &v, why), KCACHE_FILLED);
+	uint8_t *elf = kt.elf, *k = kt.k;
+	size_t klen = kt.klen;
+	ck_assert_int_eq(cache_load(k, klen), KCACHE_FILLED);
 	struct e820_map map;
 	ck_assert_int_eq(e820_build(&map, LOW, 0, 0xe0000000, 1 << 20), 0);
 	uint8_t initrd[5000];
@@ -457,26 +462,23 @@ START_TEST(boots_unpacked)
 				    .cmdline = "console=ttyS0",
 				    .e820 = &map,
 				    .lowmem_top = LOW,
-				    .vmlinux = &v};
+				    .vmlinux = &kt.v};
 	struct linux_entry e;
 	char err[128] = "";
-	memset(gmem_ptr(&fm.gmem, 0x100000, 0x1000), 0xcc, 0x1000);
-	ck_assert_int_eq(linux_boot_load(&fm.gmem, &a, &e, err, sizeof(err)), 0);
+	memset(gmem_ptr(&kt.fm.gmem, 0x100000, 0x1000), 0xcc, 0x1000);
+	ck_assert_int_eq(linux_boot_load(&kt.fm.gmem, &a, &e, err, sizeof(err)), 0);
 	ck_assert_uint_eq(e.rip, KGPA + 0x40); /* the kernel's startup_64, not the bzImage's */
 	ck_assert_uint_eq(e.rsi, BOOT_PARAMS_GPA);
 	/* the bzImage's own code is not loaded */
-	ck_assert_uint_eq(*(uint8_t *)gmem_ptr(&fm.gmem, 0x100000, 1), 0xcc);
-	check_loaded(&fm, elf);
-	struct boot_params *bp = gmem_ptr(&fm.gmem, BOOT_PARAMS_GPA, sizeof(*bp));
+	ck_assert_uint_eq(*(uint8_t *)gmem_ptr(&kt.fm.gmem, 0x100000, 1), 0xcc);
+	check_loaded(&kt.fm, elf);
+	struct boot_params *bp = gmem_ptr(&kt.fm.gmem, BOOT_PARAMS_GPA, sizeof(*bp));
 	ck_assert_uint_eq(bp->hdr.version, 0x020f);
 	ck_assert_uint_eq(bp->hdr.cmd_line_ptr, BOOT_CMDLINE_GPA);
-	ck_assert_uint_ge(bp->hdr.ramdisk_image, v.end);
-	ck_assert_mem_eq(gmem_ptr(&fm.gmem, bp->hdr.ramdisk_image, sizeof(initrd)), initrd,
+	ck_assert_uint_ge(bp->hdr.ramdisk_image, kt.v.end);
+	ck_assert_mem_eq(gmem_ptr(&kt.fm.gmem, bp->hdr.ramdisk_image, sizeof(initrd)), initrd,
 			 sizeof(initrd));
-	fakemem_fini(&fm);
-	free(k);
-	free(elf);
-	remove_dir();
+	fakemem_fini(&kt.fm);
 }
 END_TEST
 
@@ -487,6 +489,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, payload);
 	tcase_add_test(tc, elf_checks);
 	tcase_add_test(tc, elf_load);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("cache");
+	tcase_add_checked_fixture(tc, kit_setup, kit_teardown);
 	tcase_add_test(tc, cache_fill_hit_refill);
 	tcase_add_test(tc, cache_refuses);
 	tcase_add_test(tc, boots_unpacked);
