@@ -418,7 +418,23 @@ static int load_kernel(struct vm *vm, uint64_t rsdp, struct linux_entry *entry, 
 	a.initrd = initrd;
 	struct vmlinux vmlinux;
 	const char *cache = config_get(vm->cfg, "boot.kernel_cache");
-	if (cache && *cache) {
+	char why[200] = "";
+	if (vmlinux_is_elf(kernel, a.kernel_len)) {
+		/* an unpacked vmlinux: its segments go where its program headers say */
+		size_t head = a.kernel_len < VMLINUX_HEAD_MAX ? a.kernel_len : VMLINUX_HEAD_MAX;
+		rc = vmlinux_parse(kernel, head, a.kernel_len, BOOT_KERNEL_GPA, vm->lowmem,
+				   &vmlinux, why, sizeof(why));
+		if (rc == 0 && vmlinux_load_buf(&vm->gmem, &vmlinux, kernel) < 0)
+			rc = -ENOSPC;
+		if (rc < 0) {
+			snprintf(err, errlen, "cannot boot %s: %s", kpath,
+				 why[0] ? why : "it does not fit in guest memory");
+			free(kernel);
+			free(initrd);
+			return rc;
+		}
+		a.vmlinux = &vmlinux;
+	} else if (cache && *cache) {
 		char note[300];
 		enum kcache_outcome got = kernel_cache_load(cache, kernel, a.kernel_len, &vm->gmem,
 							    BOOT_KERNEL_GPA, vm->lowmem, &vmlinux,
@@ -431,7 +447,7 @@ static int load_kernel(struct vm *vm, uint64_t rsdp, struct linux_entry *entry, 
 	}
 	rc = e820_build(&map, vm->lowmem, vm->highmem, VM_ECAM_BASE, VM_ECAM_USED);
 	a.e820 = &map;
-	char why[160] = "";
+	why[0] = '\0';
 	if (rc == 0)
 		rc = linux_boot_load(&vm->gmem, &a, entry, why, sizeof(why));
 	if (rc < 0)

@@ -7,6 +7,7 @@
 #ifndef KHYVE_VMLINUX_H
 #define KHYVE_VMLINUX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,9 @@ struct bzimage_payload {
  * outside the file. */
 int bzimage_find_payload(const uint8_t *bz, size_t len, struct bzimage_payload *out, char *err,
 			 size_t errlen);
+
+/* Whether a kernel file is an ELF image (an uncompressed vmlinux) rather than a bzImage. */
+bool vmlinux_is_elf(const uint8_t *file, size_t len);
 
 struct vmlinux_seg {
 	uint64_t gpa, off, filesz, memsz;

@@ -80,15 +80,38 @@ static int build_gdt(const struct gmem *m)
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)
 
-int linux_boot_load(const struct gmem *m, const struct linux_boot_args *a, struct linux_entry *out,
-		    char *err, size_t errlen)
+/*
+ * The setup header of an ELF vmlinux, which carries none: what the kernel reads of it
+ * when entered at startup_64.
+ */
+static void vmlinux_setup_header(struct setup_header *h)
 {
-	struct boot_params bp;
+	memset(h, 0, sizeof(*h));
+	h->boot_flag = 0xaa55;
+	h->header = HDRS_MAGIC;
+	h->version = 0x020f;
+	h->loadflags = LOADED_HIGH;
+	h->kernel_alignment = (uint32_t)PAGE_2M;
+	h->relocatable_kernel = 1;
+	h->min_alignment = 21;
+	h->xloadflags = XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G;
+	h->cmdline_size = 2047; /* x86's COMMAND_LINE_SIZE, less its NUL */
+	h->initrd_addr_max = 0x7fffffff;
+}
+
+/*
+ * A bzImage: its header checked and copied into bp; unless its kernel is already in guest
+ * memory (a->vmlinux), its protected-mode code loaded at 1 MiB. *kernel_end: the first
+ * byte the kernel does not need.
+ */
+static int load_bzimage(const struct gmem *m, const struct linux_boot_args *a,
+			struct boot_params *bp, uint64_t *kernel_end, char *err, size_t errlen)
+{
 	if (a->kernel_len < 0x1000)
 		return ERR("not a Linux bzImage (file too small)");
 	const struct setup_header *fh = (const struct setup_header *)(a->kernel + SETUP_HDR_OFF);
 	if (fh->header != HDRS_MAGIC || fh->boot_flag != 0xaa55)
-		return ERR("not a Linux bzImage (no HdrS signature)");
+		return ERR("not a Linux bzImage (no HdrS signature) nor an ELF vmlinux");
 	if (fh->version < PROTOCOL_64BIT || !(fh->xloadflags & XLF_KERNEL_64))
 		return ERR("kernel boot protocol %u.%02u has no 64-bit entry point",
 			   fh->version >> 8, fh->version & 0xff);
@@ -104,10 +127,9 @@ int linux_boot_load(const struct gmem *m, const struct linux_boot_args *a, struc
 	if (setup_len >= a->kernel_len)
 		return ERR("corrupt bzImage: setup larger than the file");
 	size_t pm_len = a->kernel_len - setup_len;
-	uint64_t kernel_end;
 	if (a->vmlinux) {
 		/* already in guest memory, unpacked: nothing of the bzImage's code is needed */
-		kernel_end = a->vmlinux->end;
+		*kernel_end = a->vmlinux->end;
 	} else {
 		uint64_t need = fh->init_size > pm_len ? fh->init_size : pm_len;
 		if (BOOT_KERNEL_GPA + need > a->lowmem_top)
@@ -115,11 +137,27 @@ int linux_boot_load(const struct gmem *m, const struct linux_boot_args *a, struc
 				   (unsigned long long)(BOOT_KERNEL_GPA + need));
 		if (gmem_write(m, BOOT_KERNEL_GPA, a->kernel + setup_len, pm_len))
 			return ERR("kernel does not fit in guest memory");
-		kernel_end = BOOT_KERNEL_GPA + need;
+		*kernel_end = BOOT_KERNEL_GPA + need;
 	}
+	memcpy((uint8_t *)bp + SETUP_HDR_OFF, a->kernel + SETUP_HDR_OFF, hdr_end - SETUP_HDR_OFF);
+	return 0;
+}
 
+int linux_boot_load(const struct gmem *m, const struct linux_boot_args *a, struct linux_entry *out,
+		    char *err, size_t errlen)
+{
+	struct boot_params bp;
+	uint64_t kernel_end;
 	memset(&bp, 0, sizeof(bp));
-	memcpy((uint8_t *)&bp + SETUP_HDR_OFF, a->kernel + SETUP_HDR_OFF, hdr_end - SETUP_HDR_OFF);
+	if (a->vmlinux && vmlinux_is_elf(a->kernel, a->kernel_len)) {
+		vmlinux_setup_header(&bp.hdr);
+		kernel_end = a->vmlinux->end;
+	} else {
+		int rc = load_bzimage(m, a, &bp, &kernel_end, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	const struct setup_header *fh = &bp.hdr;
 	bp.hdr.type_of_loader = LOADER_TYPE_UNKNOWN;
 	bp.hdr.loadflags |= CAN_USE_HEAP;
 	bp.hdr.loadflags &= (uint8_t)~KEEP_SEGMENTS;

@@ -39,6 +39,11 @@ int bzimage_find_payload(const uint8_t *bz, size_t len, struct bzimage_payload *
 	return 0;
 }
 
+bool vmlinux_is_elf(const uint8_t *file, size_t len)
+{
+	return len >= SELFMAG && memcmp(file, ELFMAG, SELFMAG) == 0;
+}
+
 int vmlinux_parse(const uint8_t *head, size_t head_len, uint64_t file_len, uint64_t min_gpa,
 		  uint64_t max_gpa, struct vmlinux *out, char *err, size_t errlen)
 {

@@ -267,6 +267,56 @@ START_TEST(elf_load)
 }
 END_TEST
 
+/* An ELF vmlinux given as the kernel: no bzImage header to copy, one is made up. */
+START_TEST(boots_elf)
+{
+	size_t elen;
+	uint8_t *elf = make_elf(&elen);
+	struct vmlinux v;
+	char err[200] = "";
+	ck_assert(vmlinux_is_elf(elf, elen));
+	ck_assert(!vmlinux_is_elf(elf, 3));
+	ck_assert_int_eq(parse(elf, elen, &v, err), 0);
+	struct fakemem fm;
+	fresh_mem(&fm);
+	ck_assert_int_eq(vmlinux_load_buf(&fm.gmem, &v, elf), 0);
+	struct e820_map map;
+	ck_assert_int_eq(e820_build(&map, LOW, 0, 0xe0000000, 1 << 20), 0);
+	char cmdline[2049];
+	memset(cmdline, 'x', 2047);
+	cmdline[2047] = '\0';
+	uint8_t initrd[5000] = {0};
+	struct linux_boot_args a = {.kernel = elf, .kernel_len = elen, .initrd = initrd,
+				    .initrd_len = sizeof(initrd), .cmdline = cmdline,
+				    .e820 = &map, .lowmem_top = LOW, .vmlinux = &v};
+	struct linux_entry e;
+	ck_assert_int_eq(linux_boot_load(&fm.gmem, &a, &e, err, sizeof(err)), 0);
+	ck_assert_uint_eq(e.rip, KGPA + 0x40);
+	check_loaded(&fm, elf);
+	struct boot_params *bp = gmem_ptr(&fm.gmem, BOOT_PARAMS_GPA, sizeof(*bp));
+	ck_assert_uint_eq(bp->hdr.header, 0x53726448);
+	ck_assert_uint_eq(bp->hdr.boot_flag, 0xaa55);
+	ck_assert_uint_eq(bp->hdr.version, 0x020f);
+	ck_assert_uint_eq(bp->hdr.type_of_loader, 0xff);
+	ck_assert_uint_eq(bp->hdr.cmdline_size, 2047);
+	ck_assert_uint_eq(bp->hdr.cmd_line_ptr, BOOT_CMDLINE_GPA);
+	ck_assert_uint_ge(bp->hdr.ramdisk_image, v.end);
+	ck_assert_uint_eq(bp->e820_entries, map.nr);
+	/* the kernel's command line holds 2047 bytes, not one more */
+	cmdline[2047] = 'x';
+	cmdline[2048] = '\0';
+	ck_assert_int_eq(linux_boot_load(&fm.gmem, &a, &e, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "command line too long"));
+	/* without its parsed segments an ELF file is no bzImage */
+	a.vmlinux = NULL;
+	cmdline[0] = '\0';
+	ck_assert_int_eq(linux_boot_load(&fm.gmem, &a, &e, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "nor an ELF vmlinux"));
+	fakemem_fini(&fm);
+	free(elf);
+}
+END_TEST
+
 /* The cache tests' kernel and directory (a checked fixture: one per test). */
 static struct {
 	uint8_t *elf, *k;
@@ -489,6 +539,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, payload);
 	tcase_add_test(tc, elf_checks);
 	tcase_add_test(tc, elf_load);
+	tcase_add_test(tc, boots_elf);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("cache");
 	tcase_add_checked_fixture(tc, kit_setup, kit_teardown);
