@@ -424,14 +424,9 @@ static int load_kernel(struct vm *vm, uint64_t rsdp, struct linux_entry *entry, 
 		size_t head = a.kernel_len < VMLINUX_HEAD_MAX ? a.kernel_len : VMLINUX_HEAD_MAX;
 		rc = vmlinux_parse(kernel, head, a.kernel_len, BOOT_KERNEL_GPA, vm->lowmem,
 				   &vmlinux, why, sizeof(why));
-		if (rc == 0 && vmlinux_load_buf(&vm->gmem, &vmlinux, kernel) < 0)
+		if (rc == 0 && vmlinux_load_buf(&vm->gmem, &vmlinux, kernel) < 0) {
+			snprintf(why, sizeof(why), "it does not fit in guest memory");
 			rc = -ENOSPC;
-		if (rc < 0) {
-			snprintf(err, errlen, "cannot boot %s: %s", kpath,
-				 why[0] ? why : "it does not fit in guest memory");
-			free(kernel);
-			free(initrd);
-			return rc;
 		}
 		a.vmlinux = &vmlinux;
 	} else if (cache && *cache) {
@@ -445,9 +440,9 @@ static int load_kernel(struct vm *vm, uint64_t rsdp, struct linux_entry *entry, 
 			fprintf(stderr, "khyve: notice: boot.kernel_cache %s: %s%s\n", cache, note,
 				got == KCACHE_UNUSED ? "; the guest unpacks its kernel itself" : "");
 	}
-	rc = e820_build(&map, vm->lowmem, vm->highmem, VM_ECAM_BASE, VM_ECAM_USED);
+	if (rc == 0)
+		rc = e820_build(&map, vm->lowmem, vm->highmem, VM_ECAM_BASE, VM_ECAM_USED);
 	a.e820 = &map;
-	why[0] = '\0';
 	if (rc == 0)
 		rc = linux_boot_load(&vm->gmem, &a, entry, why, sizeof(why));
 	if (rc < 0)

@@ -7,6 +7,7 @@
 #ifndef KHYVE_VMLINUX_H
 #define KHYVE_VMLINUX_H
 
+#include <asm/bootparam.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +17,17 @@
 #define VMLINUX_MAX_SEGS 8
 /* The ELF header and program headers must lie in the file's first bytes. */
 #define VMLINUX_HEAD_MAX 4096
+
+#define BZIMAGE_HDR_OFF 0x1f1	      /* the setup header in the file and in boot_params */
+#define BZIMAGE_HDRS_MAGIC 0x53726448 /* "HdrS" */
+
+/*
+ * A bzImage's setup header, copied out (it is unaligned in the file), and the length of
+ * its real-mode part, which the protected-mode code and the payload follow. 0, or
+ * -EINVAL with a message: too small, no HdrS signature, setup longer than the file.
+ */
+int bzimage_setup(const uint8_t *bz, size_t len, struct setup_header *h, size_t *setup_len,
+		  char *err, size_t errlen);
 
 /* The compressed payload of a bzImage: offset and length in the file. */
 struct bzimage_payload {
@@ -52,9 +64,10 @@ int vmlinux_parse(const uint8_t *head, size_t head_len, uint64_t file_len, uint6
 		  uint64_t max_gpa, struct vmlinux *out, char *err, size_t errlen);
 
 /* Copy the segments from the whole file in memory / from a file descriptor (pread),
- * zero-filling each segment past its file bytes (vmlinux_load_buf with file NULL: only
- * that). 0, -EFAULT or -errno (-EIO on a short read). */
+ * then zero-fill each past its file bytes. 0, -EFAULT or -errno (-EIO on a short read). */
 int vmlinux_load_buf(const struct gmem *m, const struct vmlinux *v, const uint8_t *file);
 int vmlinux_load_fd(const struct gmem *m, const struct vmlinux *v, int fd);
+/* Zero each segment's memory past its file bytes (the loaders' last step). 0 or -EFAULT. */
+int vmlinux_zero_tails(const struct gmem *m, const struct vmlinux *v);
 
 #endif

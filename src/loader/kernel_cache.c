@@ -183,7 +183,7 @@ static int unpack_xz(struct unpack *u, const uint8_t *in, size_t inlen, char *wh
 		goto out;
 	}
 	rc = 0;
-	if (vmlinux_load_buf(u->m, u->v, NULL) < 0) { /* the zero-filled tails */
+	if (vmlinux_zero_tails(u->m, u->v) < 0) {
 		WHY("the unpacked kernel does not fit in guest memory");
 		rc = -1;
 	}

@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SETUP_HDR_OFF 0x1f1
-#define HDRS_MAGIC 0x53726448 /* "HdrS" */
 #define MIN_PROTOCOL 0x0206 /* cmdline_size, 64-bit entry needs 2.12 below */
 #define PROTOCOL_64BIT 0x020c
 #define LOADER_TYPE_UNKNOWN 0xff
@@ -88,7 +86,7 @@ static void vmlinux_setup_header(struct setup_header *h)
 {
 	memset(h, 0, sizeof(*h));
 	h->boot_flag = 0xaa55;
-	h->header = HDRS_MAGIC;
+	h->header = BZIMAGE_HDRS_MAGIC;
 	h->version = 0x020f;
 	h->loadflags = LOADED_HIGH;
 	h->kernel_alignment = (uint32_t)PAGE_2M;
@@ -107,11 +105,12 @@ static void vmlinux_setup_header(struct setup_header *h)
 static int load_bzimage(const struct gmem *m, const struct linux_boot_args *a,
 			struct boot_params *bp, uint64_t *kernel_end, char *err, size_t errlen)
 {
-	if (a->kernel_len < 0x1000)
-		return ERR("not a Linux bzImage (file too small)");
-	const struct setup_header *fh = (const struct setup_header *)(a->kernel + SETUP_HDR_OFF);
-	if (fh->header != HDRS_MAGIC || fh->boot_flag != 0xaa55)
-		return ERR("not a Linux bzImage (no HdrS signature) nor an ELF vmlinux");
+	struct setup_header h;
+	const struct setup_header *fh = &h;
+	size_t setup_len;
+	int rc = bzimage_setup(a->kernel, a->kernel_len, &h, &setup_len, err, errlen);
+	if (rc < 0)
+		return rc;
 	if (fh->version < PROTOCOL_64BIT || !(fh->xloadflags & XLF_KERNEL_64))
 		return ERR("kernel boot protocol %u.%02u has no 64-bit entry point",
 			   fh->version >> 8, fh->version & 0xff);
@@ -122,10 +121,6 @@ static int load_bzimage(const struct gmem *m, const struct linux_boot_args *a,
 	size_t hdr_end = 0x202 + a->kernel[0x201];
 	if (hdr_end > sizeof(struct boot_params) || hdr_end > a->kernel_len)
 		return ERR("corrupt bzImage setup header");
-	unsigned setup_sects = fh->setup_sects ? fh->setup_sects : 4;
-	size_t setup_len = (setup_sects + 1) * 512ull;
-	if (setup_len >= a->kernel_len)
-		return ERR("corrupt bzImage: setup larger than the file");
 	size_t pm_len = a->kernel_len - setup_len;
 	if (a->vmlinux) {
 		/* already in guest memory, unpacked: nothing of the bzImage's code is needed */
@@ -139,7 +134,8 @@ static int load_bzimage(const struct gmem *m, const struct linux_boot_args *a,
 			return ERR("kernel does not fit in guest memory");
 		*kernel_end = BOOT_KERNEL_GPA + need;
 	}
-	memcpy((uint8_t *)bp + SETUP_HDR_OFF, a->kernel + SETUP_HDR_OFF, hdr_end - SETUP_HDR_OFF);
+	memcpy((uint8_t *)bp + BZIMAGE_HDR_OFF, a->kernel + BZIMAGE_HDR_OFF,
+	       hdr_end - BZIMAGE_HDR_OFF);
 	return 0;
 }
 

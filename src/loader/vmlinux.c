@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "khyve/vmlinux.h"
 
-#include <asm/bootparam.h>
 #include <elf.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -9,26 +8,36 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SETUP_HDR_OFF 0x1f1
-#define HDRS_MAGIC 0x53726448	/* "HdrS" */
 #define PROTOCOL_PAYLOAD 0x0208 /* payload_offset, payload_length */
 #define SIZE_TRAILER 4		/* the build appends the unpacked size, 32-bit LE */
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)
 
+int bzimage_setup(const uint8_t *bz, size_t len, struct setup_header *h, size_t *setup_len,
+		  char *err, size_t errlen)
+{
+	if (len < 0x1000)
+		return ERR("not a Linux bzImage (file too small)");
+	memcpy(h, bz + BZIMAGE_HDR_OFF, sizeof(*h));
+	if (h->header != BZIMAGE_HDRS_MAGIC || h->boot_flag != 0xaa55)
+		return ERR("not a Linux bzImage (no HdrS signature) nor an ELF vmlinux");
+	*setup_len = ((h->setup_sects ? h->setup_sects : 4) + 1) * 512ull;
+	if (*setup_len >= len)
+		return ERR("corrupt bzImage: setup larger than the file");
+	return 0;
+}
+
 int bzimage_find_payload(const uint8_t *bz, size_t len, struct bzimage_payload *out, char *err,
 			 size_t errlen)
 {
 	struct setup_header h;
-	if (len < 0x1000)
-		return ERR("not a bzImage (file too small)");
-	memcpy(&h, bz + SETUP_HDR_OFF, sizeof(h));
-	if (h.header != HDRS_MAGIC || h.boot_flag != 0xaa55)
-		return ERR("not a bzImage (no HdrS signature)");
+	size_t setup_len;
+	int rc = bzimage_setup(bz, len, &h, &setup_len, err, errlen);
+	if (rc < 0)
+		return rc;
 	if (h.version < PROTOCOL_PAYLOAD)
 		return ERR("boot protocol %u.%02u does not locate the payload", h.version >> 8,
 			   h.version & 0xff);
-	size_t setup_len = ((h.setup_sects ? h.setup_sects : 4) + 1) * 512ull;
 	uint64_t off = (uint64_t)setup_len + h.payload_offset;
 	if (h.payload_length <= SIZE_TRAILER || off > len || h.payload_length > len - off)
 		return ERR("the payload (offset %u, %u bytes) is not inside the file",
@@ -100,14 +109,17 @@ int vmlinux_parse(const uint8_t *head, size_t head_len, uint64_t file_len, uint6
 	return 0;
 }
 
-static int zero_tail(const struct gmem *m, const struct vmlinux_seg *s)
+int vmlinux_zero_tails(const struct gmem *m, const struct vmlinux *v)
 {
-	uint64_t n = s->memsz - s->filesz;
-	uint8_t *p = n ? gmem_ptr(m, s->gpa + s->filesz, n) : NULL;
-	if (n && p == NULL)
-		return -EFAULT;
-	if (n)
-		memset(p, 0, n);
+	for (unsigned i = 0; i < v->nseg; i++) {
+		const struct vmlinux_seg *s = &v->seg[i];
+		uint64_t n = s->memsz - s->filesz;
+		uint8_t *p = n ? gmem_ptr(m, s->gpa + s->filesz, n) : NULL;
+		if (n && p == NULL)
+			return -EFAULT;
+		if (n)
+			memset(p, 0, n);
+	}
 	return 0;
 }
 
@@ -115,10 +127,10 @@ int vmlinux_load_buf(const struct gmem *m, const struct vmlinux *v, const uint8_
 {
 	for (unsigned i = 0; i < v->nseg; i++) {
 		const struct vmlinux_seg *s = &v->seg[i];
-		if ((file && gmem_write(m, s->gpa, file + s->off, s->filesz)) || zero_tail(m, s))
+		if (gmem_write(m, s->gpa, file + s->off, s->filesz))
 			return -EFAULT;
 	}
-	return 0;
+	return vmlinux_zero_tails(m, v);
 }
 
 int vmlinux_load_fd(const struct gmem *m, const struct vmlinux *v, int fd)
@@ -138,8 +150,6 @@ int vmlinux_load_fd(const struct gmem *m, const struct vmlinux *v, int fd)
 				return -EIO;
 			done += (uint64_t)n;
 		}
-		if (zero_tail(m, s))
-			return -EFAULT;
 	}
-	return 0;
+	return vmlinux_zero_tails(m, v);
 }
