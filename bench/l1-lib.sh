@@ -35,9 +35,10 @@ count_off() {
 }
 hits() { sed -n 's/^ *Hits: //p' "$1" | head -1; }
 # hist_top HIST KEY N FMT: a histogram's N most hit keys, "key:count" comma-separated,
-# the key printed with awk's FMT (%x: a decimal key in hex).
+# the key printed with awk's FMT (%x: a decimal key in hex). Lines of another histogram
+# on the same event with more keys (a stall report's) are not counted.
 hist_top() {
-	grep "^{ $2:" "$1" | sed "s/{ $2: *\([0-9a-fx]*\) *} hitcount: *\([0-9]*\)/\2 \1/" |
+	grep "^{ $2: *[0-9a-fx]* *}" "$1" | sed "s/{ $2: *\([0-9a-fx]*\) *} hitcount: *\([0-9]*\)/\2 \1/" |
 		sort -rn | head -"$3" | awk -v f="$4" '{ printf "%s" f ":%s", (NR > 1 ? "," : ""), $2, $1 }'
 }
 # The tap counters, for a stalled run's report.
@@ -82,10 +83,15 @@ run() {
 			# exits nowhere is halted with nothing to wake it, or gone), and the taps again.
 			ls /proc/$pid/task | tr '\n' ' ' > $T/set_event_pid
 			echo 'hist:keys=guest_rip.hex,exit_reason' > $GEXIT/trigger
+			echo 'hist:keys=fault_address.hex,error_code.hex' > $GPF/trigger
 			sleep 2
 			grep '^{ guest_rip:' $GEXIT/hist | sort -t: -k4 -rn | head -6 | sed "s/^/E2E-L1: $name: guest exits /"
 			echo "E2E-L1: $name: guest exits in 2 s: $(hits $GEXIT/hist)"
+			# The guest-physical addresses its nested page faults hit, with the error code
+			# (bit 1: a write): a notify register (kicks), other MMIO, or RAM faulting again.
+			grep '^{ fault_address:.*error_code' $GPF/hist | sort -t: -k4 -rn | head -4 | sed "s/^/E2E-L1: $name: guest faults /"
 			echo '!hist:keys=guest_rip.hex,exit_reason' > $GEXIT/trigger
+			echo '!hist:keys=fault_address.hex,error_code.hex' > $GPF/trigger
 			taps
 			kill -KILL $pid
 			break
