@@ -472,6 +472,7 @@ static void release(struct vtnet *s)
 		if (s->pair[p].ev)
 			evloop_fd_pause(s->pair[p].ev);
 		free(s->pair[p].rxbuf);
+		free(s->pair[p].txbuf);
 	}
 	if (s->ring_ev)
 		evloop_fd_pause(s->ring_ev);
@@ -496,6 +497,13 @@ static int pairs_setup(struct vtnet *s, struct evloop *loop)
 			return -ENOMEM;
 		for (unsigned i = 0; i < VTNET_RX_BATCH; i++)
 			P->rx_slot[i].bounce = P->rxbuf + (size_t)i * VTNET_RX_BUF;
+		/* Transmit copies (io_uring): as for rxbuf, only the pages frames reach are touched. */
+		const size_t tx_room = TAP_VNET_HDR_LEN + VTNET_MAX_FRAME;
+		P->txbuf = malloc((size_t)VTNET_TX_BATCH * tx_room);
+		if (P->txbuf == NULL)
+			return -ENOMEM;
+		for (unsigned i = 0; i < VTNET_TX_BATCH; i++)
+			P->tx_slot[i].buf = P->txbuf + (size_t)i * tx_room;
 		if (loop &&
 		    (P->ev = evloop_add_fd(loop, tap_queue_fd(s->tap, p), on_tap, P)) == NULL)
 			return -ENOMEM;

@@ -20,7 +20,6 @@
 #define ETH_HLEN 14
 /* io_uring transmit: chains one pass sends at most, and the iovecs they may use. */
 #define VTNET_TX_BATCH 64
-#define VTNET_TX_ARENA 1024
 /* io_uring receive: READVs a pair posts at once at most (also at most half its ring). */
 #define VTNET_RX_BATCH 8
 /* Reaped batches in a row a pair re-posts at once before it waits for readiness again. */
@@ -31,10 +30,14 @@ enum { VTNET_OP_RX = 1, VTNET_OP_TX = 2, VTNET_OP_CANCEL = 3 };
 
 struct vtnet;
 
+/*
+ * A transmit slot (io_uring): the frame copied out of the guest's chain, the
+ * tap's header first, and the iovec its WRITEV sends.
+ */
 struct vtnet_tx_slot {
-	uint16_t head;
 	uint64_t flen;
-	uint8_t hdr[TAP_VNET_HDR_LEN];
+	uint8_t *buf; /* TAP_VNET_HDR_LEN + VTNET_MAX_FRAME bytes, in the pair's txbuf */
+	struct iovec v;
 };
 
 /*
@@ -92,11 +95,11 @@ struct vtnet_pair {
 	/* The last batch: READVs posted, how many found a frame; the next one's size (0: most). */
 	unsigned rx_posted, rx_got, rx_want;
 
-	/* io_uring transmit: the pass in flight, its chains and their iovecs. */
-	unsigned tx_n, tx_inflight, tx_niov;
+	/* io_uring transmit: the pass's WRITEVs, from copies of its frames (txbuf). */
+	unsigned tx_n, tx_inflight;
 	bool tx_busy; /* vtnet_tx_notify runs: a completion reaped inside it comes back there */
 	struct vtnet_tx_slot tx_slot[VTNET_TX_BATCH];
-	struct iovec tx_v[VTNET_TX_ARENA];
+	uint8_t *txbuf;
 };
 
 struct vtnet {

@@ -5,11 +5,16 @@
  * first.
  *
  * With io_uring, one pass over the transmit queue takes up to
- * VTNET_TX_BATCH chains and sends them as IORING_OP_WRITEV SQEs straight
- * from guest memory, with one io_uring_submit. The chains go back to the
- * driver when their completions are reaped (net.c), with one interrupt; only
- * then does the next pass run, so a pair has one batch in flight at most.
- * Without io_uring each frame is one writev and the pass completes at once.
+ * VTNET_TX_BATCH chains. Each frame is copied out of guest memory into a
+ * slot of the pair (the tap's header first) and its chain goes back to the
+ * driver at once; the pass's interrupt goes out before the frames are
+ * written, as IORING_OP_WRITEVs from the copies with one submit. A write to
+ * a tap runs the host's receive of the frame (for a local socket, its TCP
+ * receive and the wake-up of its reader, which then often preempts the
+ * writer): the driver gets its buffers back without waiting for any of it.
+ * The next pass runs when the writes are reaped (net.c), so a pair has one
+ * batch in flight at most. Without io_uring each frame is one writev
+ * straight from guest memory and the pass completes after it.
  *
  * A pair that VQ_PAIRS_SET left unused has its tap queue detached: what
  * the driver still sends there goes out through queue 0.
@@ -139,16 +144,19 @@ static void tx_pass_plain(struct vtnet *s, struct vtnet_pair *P, bool *any)
 	}
 }
 
-/* With io_uring: up to a batch of chains as WRITEV SQEs, one submit. */
+/*
+ * With io_uring: up to a batch of frames copied into the pair's slots, their
+ * chains given back, a WRITEV SQE each (submitted by the caller).
+ */
 static void tx_pass_uring(struct vtnet *s, struct vtnet_pair *P, bool *any)
 {
 	struct virtqueue *vq = &s->vd.q[2 * P->idx + 1].vq;
 	size_t h = vtnet_hdr_len(s);
-	P->tx_n = P->tx_niov = 0;
-	while (P->tx_n < VTNET_TX_BATCH && VTNET_TX_ARENA - P->tx_niov > VTNET_QUEUE_SIZE) {
+	P->tx_n = 0;
+	while (P->tx_n < VTNET_TX_BATCH) {
 		struct vtnet_tx_slot *t = &P->tx_slot[P->tx_n];
 		struct vq_chain c;
-		if (tx_next(s, P, &c, t->hdr, &t->flen, any) != 1)
+		if (tx_next(s, P, &c, t->buf, &t->flen, any) != 1)
 			break;
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
 		if (sqe == NULL) { /* the ring holds every pair's batch: not expected */
@@ -156,28 +164,26 @@ static void tx_pass_uring(struct vtnet *s, struct vtnet_pair *P, bool *any)
 			vq_put_chain(vq, c.head, 0);
 			break;
 		}
-		t->head = c.head;
-		struct iovec *v = P->tx_v + P->tx_niov;
-		v[0].iov_base = t->hdr;
-		v[0].iov_len = TAP_VNET_HDR_LEN;
-		unsigned n = 1 + vtnet_iov_tail(s->iov, c.nread, h, v + 1);
-		io_uring_prep_writev(sqe, (int)tx_queue(P), v, n, 0);
+		/* tx_header_ok bounded flen by VTNET_MAX_FRAME, the room after the header. */
+		iov_to_buf(s->iov, c.nread, h, t->buf + TAP_VNET_HDR_LEN, t->flen);
+		vq_put_chain(vq, c.head, 0);
+		t->v.iov_base = t->buf;
+		t->v.iov_len = TAP_VNET_HDR_LEN + t->flen;
+		io_uring_prep_writev(sqe, (int)tx_queue(P), &t->v, 1, 0);
 		sqe->flags |= IOSQE_FIXED_FILE;
 		io_uring_sqe_set_data64(sqe, vtnet_tag(VTNET_OP_TX, P->idx, P->tx_n));
-		P->tx_niov += n;
 		P->tx_n++;
 		virtio_io_start(&s->vd);
 	}
 	P->tx_inflight = P->tx_n;
-	if (P->tx_n)
-		uring_submit_reaped(&s->ring); /* vtnet_tx_notify reaps them */
 }
 
 /*
  * A kick, or the last completion of a pass: send what the driver queued.
- * A write to a tap completes within the submit, so the pass's completions
- * are reaped here at once: the chains and their interrupt go back to the
- * driver without a trip through the event loop, and the next pass follows.
+ * The chains of an io_uring pass are back, with their interrupt, before its
+ * writes are submitted. A write to a tap completes within the submit, so the
+ * pass's completions are reaped here at once and the next pass follows
+ * without a trip through the event loop.
  */
 void vtnet_tx_notify(struct vtnet *s, struct vtnet_pair *P)
 {
@@ -195,23 +201,22 @@ void vtnet_tx_notify(struct vtnet *s, struct vtnet_pair *P)
 			tx_pass_plain(s, P, &any);
 		if (any)
 			virtio_queue_done(vd, q);
-		if (P->tx_inflight)
+		if (P->tx_inflight) {
+			uring_submit_reaped(&s->ring); /* vtnet_reap below takes the completions */
 			vtnet_reap(s);
+		}
 		if (P->tx_inflight || !virtio_queue_rearm(vd, q, round))
 			break;
 	}
 	P->tx_busy = false;
 }
 
-/* Completion of slot's WRITEV (res: bytes or -errno); the caller interrupts. */
+/* Completion of slot's WRITEV (res: bytes or -errno); its chain went back at submission. */
 void vtnet_tx_done(struct vtnet *s, struct vtnet_pair *P, unsigned slot, int res)
 {
 	if (P->tx_inflight)
 		P->tx_inflight--;
-	/* A reset is pending: nothing goes to the guest (the last one completes the reset). */
 	if (virtio_io_end(&s->vd) || slot >= P->tx_n)
-		return;
-	struct vtnet_tx_slot *t = &P->tx_slot[slot];
-	tx_result(s, t->flen, res);
-	vq_put_chain(&s->vd.q[2 * P->idx + 1].vq, t->head, 0);
+		return; /* a reset is pending: the last completion completes it */
+	tx_result(s, P->tx_slot[slot].flen, res);
 }

@@ -3,7 +3,8 @@
  * virtio-net multiqueue and packet I/O engines: max_virtqueue_pairs and the
  * queue layout, VQ_PAIRS_SET valid and invalid, traffic on pair 1 (pairs not
  * in use are not served), transmit batches through io_uring (one submit, one
- * interrupt), receive straight into a scattered chain, the forced readv/writev
+ * interrupt; the chains back, from copies, before the frames are written),
+ * receive straight into a scattered chain, the forced readv/writev
  * fallback, a reset while transmitted frames are in flight; receive batches
  * (frames in order with one interrupt, reads that found nothing keeping their
  * chains, a frame over several chains inside a batch) and a reset while
@@ -183,6 +184,49 @@ START_TEST(tx_batch_uring)
 	ck_assert_uint_eq(used_idx(TXQ), 4);
 	ck_assert_uint_eq(vt_msi_count, 1);
 	ck_assert_uint_eq(vtnet_counters(vd)->tx_frames, 4);
+}
+END_TEST
+
+/*
+ * A driver that reuses its transmit buffers as soon as the interrupt says
+ * they are back: at the interrupt, note whether the host side had any frame
+ * yet, and overwrite the frames tx_several(3) put in guest memory.
+ */
+static int frames_at_msi = -1;
+static int msi_reuse(void *arg, uint64_t addr, uint32_t data)
+{
+	(void)arg;
+	(void)addr;
+	(void)data;
+	vt_msi_count++;
+	uint8_t b[1], junk[128];
+	frames_at_msi = recv(peer, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT) >= 0;
+	memset(junk, 0xee, sizeof(junk));
+	for (unsigned i = 0; i < 3; i++)
+		gmem_write(&vt_mem.gmem, BUF + i * 0x200 + 0x20, junk, 60 + i);
+	return 0;
+}
+
+START_TEST(tx_back_before_write)
+{
+	if (!uring_dev())
+		return;
+	msix_queue(TXQ);
+	up(0);
+	vt_root.msi_send = msi_reuse;
+	tx_several(3);
+	/* The chains came back, with one interrupt, before any frame reached the tap... */
+	ck_assert_uint_eq(used_idx(TXQ), 3);
+	ck_assert_uint_eq(vt_msi_count, 1);
+	ck_assert_int_eq(frames_at_msi, 0);
+	/* ... and what went out is what the driver sent, whatever it did with its buffers since. */
+	uint8_t got[256], f[128];
+	for (unsigned i = 0; i < 3; i++) {
+		ck_assert_int_eq(peer_recv(got, sizeof(got)), (ssize_t)(12 + 60 + i));
+		fill(f, sizeof(f), (uint8_t)i);
+		ck_assert_mem_eq(got + 12, f, 60 + i);
+	}
+	ck_assert_uint_eq(vtnet_counters(vd)->tx_frames, 3);
 }
 END_TEST
 
@@ -514,6 +558,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(q, mq_traffic_pair1, 0, 2); /* io_uring, readv/writev */
 	TCase *u = vnet_tcase(s, "uring");
 	tcase_add_test(u, tx_batch_uring);
+	tcase_add_test(u, tx_back_before_write);
 	tcase_add_test(u, ring_eventfd_quiet);
 	tcase_add_test(u, tx_fallback_sync);
 	tcase_add_test(u, rx_uring_scatter);
