@@ -18,7 +18,7 @@
 #include "net_filter.h"
 
 #define ETH_HLEN 14
-/* io_uring transmit: chains one pass sends at most, and the iovecs they may use. */
+/* io_uring transmit: chains one pass copies and sends at most (the slots of a pair). */
 #define VTNET_TX_BATCH 64
 /* io_uring receive: READVs a pair posts at once at most (also at most half its ring). */
 #define VTNET_RX_BATCH 8
