@@ -394,6 +394,21 @@ uint64_t vtnet_ring_signals(struct virtio_dev *vd, int wait_ms)
  * The ring: a WRITEV batch and a READV batch a pair at once. Where it cannot be
  * set up, readv/writev (s->uring stays false). 0, or -ENOMEM: no room on the loop.
  */
+/* io_uring transmit copies: as for rxbuf, only the pages frames reach are touched. */
+static int tx_bufs_setup(struct vtnet *s)
+{
+	const size_t tx_room = TAP_VNET_HDR_LEN + VTNET_MAX_FRAME;
+	for (unsigned p = 0; p < s->npairs; p++) {
+		struct vtnet_pair *P = &s->pair[p];
+		P->txbuf = malloc((size_t)VTNET_TX_BATCH * tx_room);
+		if (P->txbuf == NULL)
+			return -ENOMEM;
+		for (unsigned i = 0; i < VTNET_TX_BATCH; i++)
+			P->tx_slot[i].buf = P->txbuf + (size_t)i * tx_room;
+	}
+	return 0;
+}
+
 static int ring_setup(struct vtnet *s, struct evloop *loop)
 {
 	unsigned entries = 1;
@@ -418,7 +433,7 @@ static int ring_setup(struct vtnet *s, struct evloop *loop)
 	}
 	s->uring = true;
 	s->rx_nowait = true;
-	return 0;
+	return tx_bufs_setup(s);
 }
 
 /* Requests of the ring not completed yet. */
@@ -497,13 +512,6 @@ static int pairs_setup(struct vtnet *s, struct evloop *loop)
 			return -ENOMEM;
 		for (unsigned i = 0; i < VTNET_RX_BATCH; i++)
 			P->rx_slot[i].bounce = P->rxbuf + (size_t)i * VTNET_RX_BUF;
-		/* Transmit copies (io_uring): as for rxbuf, only the pages frames reach are touched. */
-		const size_t tx_room = TAP_VNET_HDR_LEN + VTNET_MAX_FRAME;
-		P->txbuf = malloc((size_t)VTNET_TX_BATCH * tx_room);
-		if (P->txbuf == NULL)
-			return -ENOMEM;
-		for (unsigned i = 0; i < VTNET_TX_BATCH; i++)
-			P->tx_slot[i].buf = P->txbuf + (size_t)i * tx_room;
 		if (loop &&
 		    (P->ev = evloop_add_fd(loop, tap_queue_fd(s->tap, p), on_tap, P)) == NULL)
 			return -ENOMEM;

@@ -161,6 +161,7 @@ START_TEST(tx_batch_uring)
 {
 	if (!uring_dev())
 		return;
+	ck_assert_ptr_nonnull(((struct vtnet *)vd->priv)->pair[0].txbuf);
 	msix_queue(TXQ);
 	up(0);
 	tx_several(4);
@@ -236,6 +237,7 @@ START_TEST(tx_fallback_sync)
 	plain = true;
 	make(&(struct vtnet_params){.mac = {2, 0, 0, 0, 0, 1}});
 	ck_assert(!vtnet_uses_io_uring(vd));
+	ck_assert_ptr_null(((struct vtnet *)vd->priv)->pair[0].txbuf); /* no copies to make */
 	msix_queue(TXQ);
 	up(0);
 	tx_several(3);
