@@ -31,6 +31,7 @@
 
 #include "khyve/cli.h"
 #include "khyve/gdb_stub.h"
+#include "khyve/netaddr.h"
 
 #define DEFAULT_ADDRESS "127.0.0.1" /* bhyve listens on the loopback address unless told */
 #define MSR_KERNEL_GS_BASE 0xc0000102
@@ -426,21 +427,7 @@ static int parse_address(const char *addr, unsigned port, struct sockaddr_storag
 	}
 	if (strcmp(host, "localhost") == 0)
 		strcpy(host, "127.0.0.1");
-	memset(ss, 0, sizeof(*ss));
-	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((uint16_t)port);
-		*len = sizeof(*in4);
-	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*in6);
-	} else {
-		return -EINVAL;
-	}
-	return 0;
+	return netaddr_numeric(host, (uint16_t)port, ss, len);
 }
 
 static int listen_on(struct gdb_server *g, const char *addr, const char *port, char *err,

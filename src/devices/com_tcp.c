@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "khyve/lpc.h"
+#include "khyve/netaddr.h"
 
 /* "127.0.0.1:4000" or "[::1]:4000": numeric addresses only, nothing is resolved. */
 static int parse_endpoint(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
@@ -35,21 +36,7 @@ static int parse_endpoint(const char *spec, struct sockaddr_storage *ss, socklen
 	unsigned long port = strtoul(colon + 1, &end, 10);
 	if (errno || end == colon + 1 || *end || port == 0 || port > 65535)
 		return -EINVAL;
-	memset(ss, 0, sizeof(*ss));
-	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((uint16_t)port);
-		*len = sizeof(*in4);
-	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*in6);
-	} else {
-		return -EINVAL;
-	}
-	return 0;
+	return netaddr_numeric(host, (uint16_t)port, ss, len);
 }
 
 int com_tcp_listen(struct lpc_com *c, const char *spec, char *err, size_t errlen)

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* netaddr_numeric: numeric IPv4 and IPv6 hosts only, the port in network order. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "khyve/netaddr.h"
+
+START_TEST(ipv4)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = 0;
+	ck_assert_int_eq(netaddr_numeric("127.0.0.1", 4000, &ss, &len), 0);
+	const struct sockaddr_in *in4 = (const struct sockaddr_in *)&ss;
+	ck_assert_int_eq(in4->sin_family, AF_INET);
+	ck_assert_uint_eq(ntohs(in4->sin_port), 4000);
+	ck_assert_uint_eq(ntohl(in4->sin_addr.s_addr), 0x7f000001);
+	ck_assert_uint_eq(len, sizeof(*in4));
+}
+END_TEST
+
+START_TEST(ipv6)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = 0;
+	ck_assert_int_eq(netaddr_numeric("::1", 65535, &ss, &len), 0);
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+	ck_assert_int_eq(in6->sin6_family, AF_INET6);
+	ck_assert_uint_eq(ntohs(in6->sin6_port), 65535);
+	ck_assert(IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr));
+	ck_assert_uint_eq(len, sizeof(*in6));
+}
+END_TEST
+
+START_TEST(not_numeric)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = 0;
+	static const char *bad[] = {"localhost", "", "[::1]", "1.2.3", "256.0.0.1", "::1%lo", "10.0.0.1 "};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(netaddr_numeric(bad[i], 1, &ss, &len) == -EINVAL, "%s", bad[i]);
+	ck_assert_uint_eq(len, 0);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("netaddr");
+	TCase *t = tcase_create("numeric");
+	tcase_add_test(t, ipv4);
+	tcase_add_test(t, ipv6);
+	tcase_add_test(t, not_numeric);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+CHECK_MAIN(suite)
