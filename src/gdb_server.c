@@ -60,18 +60,29 @@ struct gdb_server {
 
 /* ---- the target: KVM vCPUs --------------------------------------------------------------- */
 
+/* Everything gdb's register file comes from; KERNEL_GS_BASE 0 where KVM has none. */
+static int kvm_state_get(struct kvm_vcpu_fd *v, struct kvm_regs *r, struct kvm_sregs *s,
+			 struct kvm_fpu *f, uint64_t *kgs)
+{
+	int rc;
+	if ((rc = kvm_vcpu_get_regs(v, r)) < 0 || (rc = kvm_vcpu_get_sregs(v, s)) < 0 ||
+	    (rc = kvm_vcpu_get_fpu(v, f)) < 0)
+		return rc;
+	*kgs = 0;
+	kvm_vcpu_get_msr(v, MSR_KERNEL_GS_BASE, kgs);
+	return 0;
+}
+
 static int target_get_regs(void *t, unsigned cpu, struct gdb_regs *g)
 {
 	struct kvm_vcpu_fd *v = &((struct gdb_server *)t)->vm->vcpu[cpu].kfd;
 	struct kvm_regs r;
 	struct kvm_sregs s;
 	struct kvm_fpu f;
-	uint64_t kgs = 0;
-	int rc;
-	if ((rc = kvm_vcpu_get_regs(v, &r)) < 0 || (rc = kvm_vcpu_get_sregs(v, &s)) < 0 ||
-	    (rc = kvm_vcpu_get_fpu(v, &f)) < 0)
+	uint64_t kgs;
+	int rc = kvm_state_get(v, &r, &s, &f, &kgs);
+	if (rc < 0)
 		return rc;
-	kvm_vcpu_get_msr(v, MSR_KERNEL_GS_BASE, &kgs);
 	gdb_regs_from_kvm(g, &r, &s, &f, kgs);
 	return 0;
 }
@@ -82,12 +93,10 @@ static int target_set_regs(void *t, unsigned cpu, const struct gdb_regs *g)
 	struct kvm_regs r;
 	struct kvm_sregs s;
 	struct kvm_fpu f;
-	uint64_t kgs = 0;
-	int rc;
-	if ((rc = kvm_vcpu_get_regs(v, &r)) < 0 || (rc = kvm_vcpu_get_sregs(v, &s)) < 0 ||
-	    (rc = kvm_vcpu_get_fpu(v, &f)) < 0)
+	uint64_t kgs;
+	int rc = kvm_state_get(v, &r, &s, &f, &kgs);
+	if (rc < 0)
 		return rc;
-	kvm_vcpu_get_msr(v, MSR_KERNEL_GS_BASE, &kgs);
 	uint64_t old_kgs = kgs;
 	gdb_regs_to_kvm(g, &r, &s, &f, &kgs);
 	if ((rc = kvm_vcpu_set_regs(v, &r)) < 0 || (rc = kvm_vcpu_set_sregs(v, &s)) < 0 ||
