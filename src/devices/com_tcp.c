@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* COM port backend tcp=ADDRESS:PORT: one client at a time, as bhyve's. */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -390,10 +390,6 @@ uint64_t vtnet_ring_signals(struct virtio_dev *vd, int wait_ms)
 	return v;
 }
 
-/*
- * The ring: a WRITEV batch and a READV batch a pair at once. Where it cannot be
- * set up, readv/writev (s->uring stays false). 0, or -ENOMEM: no room on the loop.
- */
 /* io_uring transmit copies: as for rxbuf, only the pages frames reach are touched. */
 static int tx_bufs_setup(struct vtnet *s)
 {
@@ -409,6 +405,11 @@ static int tx_bufs_setup(struct vtnet *s)
 	return 0;
 }
 
+/*
+ * The ring: a WRITEV batch and a READV batch a pair at once. Where it cannot be
+ * set up, readv/writev (s->uring stays false). 0, or -ENOMEM: no room on the loop
+ * or for the transmit copies.
+ */
 static int ring_setup(struct vtnet *s, struct evloop *loop)
 {
 	unsigned entries = 1;
