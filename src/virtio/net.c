@@ -390,17 +390,20 @@ uint64_t vtnet_ring_signals(struct virtio_dev *vd, int wait_ms)
 	return v;
 }
 
-/* io_uring transmit copies: as for rxbuf, only the pages frames reach are touched. */
+/* io_uring transmit slots: as for rxbuf, only the pages frames reach are touched. */
 static int tx_bufs_setup(struct vtnet *s)
 {
-	const size_t tx_room = TAP_VNET_HDR_LEN + VTNET_MAX_FRAME;
+	const size_t tx_room = TAP_VNET_HDR_LEN + VTNET_TX_COPY_MAX, tx_iovs = VTNET_QUEUE_SIZE + 1;
 	for (unsigned p = 0; p < s->npairs; p++) {
 		struct vtnet_pair *P = &s->pair[p];
 		P->txbuf = malloc((size_t)VTNET_TX_BATCH * tx_room);
-		if (P->txbuf == NULL)
+		P->txiov = calloc((size_t)VTNET_TX_BATCH * tx_iovs, sizeof(*P->txiov));
+		if (P->txbuf == NULL || P->txiov == NULL)
 			return -ENOMEM;
-		for (unsigned i = 0; i < VTNET_TX_BATCH; i++)
+		for (unsigned i = 0; i < VTNET_TX_BATCH; i++) {
 			P->tx_slot[i].buf = P->txbuf + (size_t)i * tx_room;
+			P->tx_slot[i].v = P->txiov + (size_t)i * tx_iovs;
+		}
 	}
 	return 0;
 }
@@ -408,7 +411,7 @@ static int tx_bufs_setup(struct vtnet *s)
 /*
  * The ring: a WRITEV batch and a READV batch a pair at once. Where it cannot be
  * set up, readv/writev (s->uring stays false). 0, or -ENOMEM: no room on the loop
- * or for the transmit copies.
+ * or for the transmit slots.
  */
 static int ring_setup(struct vtnet *s, struct evloop *loop)
 {
@@ -489,6 +492,7 @@ static void release(struct vtnet *s)
 			evloop_fd_pause(s->pair[p].ev);
 		free(s->pair[p].rxbuf);
 		free(s->pair[p].txbuf);
+		free(s->pair[p].txiov);
 	}
 	if (s->ring_ev)
 		evloop_fd_pause(s->ring_ev);

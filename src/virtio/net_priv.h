@@ -18,8 +18,13 @@
 #include "net_filter.h"
 
 #define ETH_HLEN 14
-/* io_uring transmit: chains one pass copies and sends at most (the slots of a pair). */
+/* io_uring transmit: chains one pass sends at most (the slots of a pair). */
 #define VTNET_TX_BATCH 64
+/*
+ * io_uring transmit: frames up to this many bytes are copied and their chains
+ * go back before the write; longer ones are written from guest memory.
+ */
+#define VTNET_TX_COPY_MAX 4096
 /* io_uring receive: READVs a pair posts at once at most (also at most half its ring). */
 #define VTNET_RX_BATCH 8
 /* Reaped batches in a row a pair re-posts at once before it waits for readiness again. */
@@ -31,13 +36,18 @@ enum { VTNET_OP_RX = 1, VTNET_OP_TX = 2, VTNET_OP_CANCEL = 3 };
 struct vtnet;
 
 /*
- * A transmit slot (io_uring): the frame copied out of the guest's chain, the
- * tap's header first, and the iovec its WRITEV sends.
+ * A transmit slot (io_uring): the tap's header, then either the frame copied
+ * out of the guest's chain (up to VTNET_TX_COPY_MAX bytes, the chain already
+ * back) or, for a longer one, the chain itself: v points into guest memory
+ * and the chain (head) goes back when the WRITEV completes.
  */
 struct vtnet_tx_slot {
 	uint64_t flen;
-	uint8_t *buf; /* TAP_VNET_HDR_LEN + VTNET_MAX_FRAME bytes, in the pair's txbuf */
-	struct iovec v;
+	uint8_t *buf;	 /* TAP_VNET_HDR_LEN + VTNET_TX_COPY_MAX bytes, in the pair's txbuf */
+	struct iovec *v; /* the WRITEV's: VTNET_QUEUE_SIZE + 1 of them, in the pair's txiov */
+	unsigned nv;
+	bool held; /* written in place: the chain is still the device's */
+	uint16_t head;
 };
 
 /*
@@ -95,11 +105,12 @@ struct vtnet_pair {
 	/* The last batch: READVs posted, how many found a frame; the next one's size (0: most). */
 	unsigned rx_posted, rx_got, rx_want;
 
-	/* io_uring transmit: the pass's WRITEVs, from copies of its frames (txbuf). */
+	/* io_uring transmit: the pass's WRITEVs, from copies (txbuf) or guest memory. */
 	unsigned tx_n, tx_inflight;
 	bool tx_busy; /* vtnet_tx_notify runs: a completion reaped inside it comes back there */
 	struct vtnet_tx_slot tx_slot[VTNET_TX_BATCH];
 	uint8_t *txbuf;
+	struct iovec *txiov;
 };
 
 struct vtnet {

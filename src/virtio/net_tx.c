@@ -5,16 +5,18 @@
  * first.
  *
  * With io_uring, one pass over the transmit queue takes up to
- * VTNET_TX_BATCH chains. Each frame is copied out of guest memory into a
- * slot of the pair (the tap's header first) and its chain goes back to the
- * driver at once; the pass's interrupt goes out before the frames are
- * written, as IORING_OP_WRITEVs from the copies with one submit. A write to
- * a tap runs the host's receive of the frame (for a local socket, its TCP
- * receive and the wake-up of its reader, which then often preempts the
- * writer): the driver gets its buffers back without waiting for any of it.
- * The next pass runs when the writes are reaped (net.c), so a pair has one
- * batch in flight at most. Without io_uring each frame is one writev
- * straight from guest memory and the pass completes after it.
+ * VTNET_TX_BATCH chains and writes each frame with an IORING_OP_WRITEV, all
+ * with one submit. A frame of up to VTNET_TX_COPY_MAX bytes (an ACK, a
+ * ping) is copied into a slot of the pair and its chain goes back to the
+ * driver at once, with the pass's interrupt, before anything is written: a
+ * write to a tap runs the host's receive of the frame (for a local socket,
+ * its TCP receive and the wake-up of its reader, which then often preempts
+ * the writer), and a short frame's driver need not wait for it. A longer
+ * frame is written from guest memory and its chain goes back when the write
+ * completes: a copy of every byte would cost the loop more than the wait
+ * costs the driver. The next pass runs when the writes are reaped (net.c),
+ * so a pair has one batch in flight at most. Without io_uring each frame is
+ * one writev straight from guest memory and the pass completes after it.
  *
  * A pair that VQ_PAIRS_SET left unused has its tap queue detached: what
  * the driver still sends there goes out through queue 0.
@@ -145,8 +147,10 @@ static void tx_pass_plain(struct vtnet *s, struct vtnet_pair *P, bool *any)
 }
 
 /*
- * With io_uring: up to a batch of frames copied into the pair's slots, their
- * chains given back, a WRITEV SQE each (submitted by the caller).
+ * With io_uring: up to a batch of frames, a WRITEV SQE each (submitted by the
+ * caller). Short frames are copied into the pair's slots and their chains
+ * given back; longer ones are written from guest memory and their chains
+ * held until the write completes (vtnet_tx_done).
  */
 static void tx_pass_uring(struct vtnet *s, struct vtnet_pair *P, bool *any)
 {
@@ -164,12 +168,20 @@ static void tx_pass_uring(struct vtnet *s, struct vtnet_pair *P, bool *any)
 			vq_put_chain(vq, c.head, 0);
 			break;
 		}
-		/* tx_header_ok bounded flen by VTNET_MAX_FRAME, the room after the header. */
-		iov_to_buf(s->iov, c.nread, h, t->buf + TAP_VNET_HDR_LEN, t->flen);
-		vq_put_chain(vq, c.head, 0);
-		t->v.iov_base = t->buf;
-		t->v.iov_len = TAP_VNET_HDR_LEN + t->flen;
-		io_uring_prep_writev(sqe, (int)tx_queue(P), &t->v, 1, 0);
+		t->v[0].iov_base = t->buf;
+		t->held = t->flen > VTNET_TX_COPY_MAX;
+		t->head = c.head;
+		if (t->held) {
+			/* v has room for the header and every buffer of a chain (s->iov's size). */
+			t->nv = 1 + vtnet_iov_tail(s->iov, c.nread, h, t->v + 1);
+			t->v[0].iov_len = TAP_VNET_HDR_LEN;
+		} else {
+			iov_to_buf(s->iov, c.nread, h, t->buf + TAP_VNET_HDR_LEN, t->flen);
+			vq_put_chain(vq, c.head, 0);
+			t->nv = 1;
+			t->v[0].iov_len = TAP_VNET_HDR_LEN + t->flen;
+		}
+		io_uring_prep_writev(sqe, (int)tx_queue(P), t->v, t->nv, 0);
 		sqe->flags |= IOSQE_FIXED_FILE;
 		io_uring_sqe_set_data64(sqe, vtnet_tag(VTNET_OP_TX, P->idx, P->tx_n));
 		P->tx_n++;
@@ -211,12 +223,21 @@ void vtnet_tx_notify(struct vtnet *s, struct vtnet_pair *P)
 	P->tx_busy = false;
 }
 
-/* Completion of slot's WRITEV (res: bytes or -errno); its chain went back at submission. */
+/*
+ * Completion of slot's WRITEV (res: bytes or -errno). A chain written in
+ * place goes back now (vtnet_reap interrupts); a copied one went back at
+ * submission.
+ */
 void vtnet_tx_done(struct vtnet *s, struct vtnet_pair *P, unsigned slot, int res)
 {
 	if (P->tx_inflight)
 		P->tx_inflight--;
 	if (virtio_io_end(&s->vd) || slot >= P->tx_n)
 		return; /* a reset is pending: the last completion completes it */
-	tx_result(s, P->tx_slot[slot].flen, res);
+	struct vtnet_tx_slot *t = &P->tx_slot[slot];
+	tx_result(s, t->flen, res);
+	if (t->held) {
+		t->held = false;
+		vq_put_chain(&s->vd.q[2 * P->idx + 1].vq, t->head, 0);
+	}
 }

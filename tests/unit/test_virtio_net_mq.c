@@ -3,12 +3,12 @@
  * virtio-net multiqueue and packet I/O engines: max_virtqueue_pairs and the
  * queue layout, VQ_PAIRS_SET valid and invalid, traffic on pair 1 (pairs not
  * in use are not served), transmit batches through io_uring (one submit, one
- * interrupt; the chains back, from copies, before the frames are written),
- * receive straight into a scattered chain, the forced readv/writev
- * fallback, a reset while transmitted frames are in flight; receive batches
- * (frames in order with one interrupt, reads that found nothing keeping their
- * chains, a frame over several chains inside a batch) and a reset while
- * reads are in flight.
+ * interrupt; short frames' chains back, from copies, before the frames are
+ * written, a long frame's after its write), receive straight into a
+ * scattered chain, the forced readv/writev fallback, a reset while
+ * transmitted frames are in flight; receive batches (frames in order with
+ * one interrupt, reads that found nothing keeping their chains, a frame over
+ * several chains inside a batch) and a reset while reads are in flight.
  */
 #include <check.h>
 #include <errno.h>
@@ -228,6 +228,60 @@ START_TEST(tx_back_before_write)
 		ck_assert_mem_eq(got + 12, f, 60 + i);
 	}
 	ck_assert_uint_eq(vtnet_counters(vd)->tx_frames, 3);
+}
+END_TEST
+
+/* At each of the first 4 interrupts: whether the host side had a frame yet. */
+static int frames_at[4];
+static int msi_peek(void *arg, uint64_t addr, uint32_t data)
+{
+	(void)arg;
+	(void)addr;
+	(void)data;
+	uint8_t b[1];
+	if (vt_msi_count < 4)
+		frames_at[vt_msi_count] = recv(peer, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT) >= 0;
+	vt_msi_count++;
+	return 0;
+}
+
+START_TEST(tx_long_in_place)
+{
+	/*
+	 * A short frame and one longer than VTNET_TX_COPY_MAX, one kick: the
+	 * short one is copied and back with the first interrupt, before
+	 * anything is written; the long one is written from guest memory, so
+	 * its chain comes back only after the write, with a second interrupt.
+	 */
+	if (!uring_dev())
+		return;
+	msix_queue(TXQ);
+	up(0);
+	vt_root.msi_send = msi_peek;
+	enum { SHORT = 60, LONG = VTNET_TX_COPY_MAX + 904, A = BUF + 0x8000 };
+	static uint8_t f[LONG], got[12 + LONG];
+	uint8_t h[12];
+	hdr(h, 0, 0, 0);
+	fill(f, LONG, 7);
+	gmem_write(&vt_mem.gmem, BUF, h, 12);
+	gmem_write(&vt_mem.gmem, BUF + 0x100, f, SHORT);
+	offer(TXQ, 2, (uint64_t[]){BUF, BUF + 0x100}, (uint32_t[]){12, SHORT}, 2);
+	gmem_write(&vt_mem.gmem, A, h, 12);
+	gmem_write(&vt_mem.gmem, A + 0x100, f, 3000);
+	gmem_write(&vt_mem.gmem, A + 0x2000, f + 3000, LONG - 3000);
+	uint16_t head = offer(TXQ, 3, (uint64_t[]){A, A + 0x100, A + 0x2000},
+			      (uint32_t[]){12, 3000, LONG - 3000}, 3);
+	vt_modern_kick(TXQ);
+	ck_assert_uint_eq(used_idx(TXQ), 2);
+	ck_assert_uint_eq(vt_msi_count, 2);
+	ck_assert_int_eq(frames_at[0], 0);
+	ck_assert_int_eq(frames_at[1], 1);
+	ck_assert_uint_eq(used_id(TXQ, 1), head);
+	ck_assert_int_eq(peer_recv(got, sizeof(got)), 12 + SHORT);
+	ck_assert_mem_eq(got + 12, f, SHORT);
+	ck_assert_int_eq(peer_recv(got, sizeof(got)), (ssize_t)(12 + LONG));
+	ck_assert_mem_eq(got + 12, f, LONG);
+	ck_assert_uint_eq(vtnet_counters(vd)->tx_frames, 2);
 }
 END_TEST
 
@@ -561,6 +615,7 @@ static Suite *suite(void)
 	TCase *u = vnet_tcase(s, "uring");
 	tcase_add_test(u, tx_batch_uring);
 	tcase_add_test(u, tx_back_before_write);
+	tcase_add_test(u, tx_long_in_place);
 	tcase_add_test(u, ring_eventfd_quiet);
 	tcase_add_test(u, tx_fallback_sync);
 	tcase_add_test(u, rx_uring_scatter);
