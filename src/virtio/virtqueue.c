@@ -439,7 +439,9 @@ bool vq_has_avail(const struct virtqueue *vq)
 	return load16(&avail_ring(vq)->idx, __ATOMIC_ACQUIRE) != vq->last_avail;
 }
 
-size_t iov_to_buf(const struct iovec *iov, unsigned niov, size_t skip, void *buf, size_t len)
+/* [skip, skip + len) of the iovecs and buf, copied into buf (out) or into the iovecs. */
+static size_t iov_copy(const struct iovec *iov, unsigned niov, size_t skip, uint8_t *buf,
+		       size_t len, bool out)
 {
 	size_t done = 0;
 	for (unsigned i = 0; i < niov && done < len; i++) {
@@ -451,28 +453,23 @@ size_t iov_to_buf(const struct iovec *iov, unsigned niov, size_t skip, void *buf
 		n -= skip;
 		if (n > len - done)
 			n = len - done;
-		memcpy((uint8_t *)buf + done, (const uint8_t *)iov[i].iov_base + skip, n);
+		uint8_t *at = (uint8_t *)iov[i].iov_base + skip;
+		if (out)
+			memcpy(buf + done, at, n);
+		else
+			memcpy(at, buf + done, n);
 		done += n;
 		skip = 0;
 	}
 	return done;
 }
 
+size_t iov_to_buf(const struct iovec *iov, unsigned niov, size_t skip, void *buf, size_t len)
+{
+	return iov_copy(iov, niov, skip, buf, len, true);
+}
+
 size_t buf_to_iov(const struct iovec *iov, unsigned niov, size_t skip, const void *buf, size_t len)
 {
-	size_t done = 0;
-	for (unsigned i = 0; i < niov && done < len; i++) {
-		size_t n = iov[i].iov_len;
-		if (skip >= n) {
-			skip -= n;
-			continue;
-		}
-		n -= skip;
-		if (n > len - done)
-			n = len - done;
-		memcpy((uint8_t *)iov[i].iov_base + skip, (const uint8_t *)buf + done, n);
-		done += n;
-		skip = 0;
-	}
-	return done;
+	return iov_copy(iov, niov, skip, (uint8_t *)buf, len, false); /* buf is only read */
 }
