@@ -35,7 +35,7 @@ bench_boot() {
 	e2e_cpio "$r" "$r.gz"
 	e2e_l1_boot "$r.gz" "$budget" < /dev/null > "$log" 2>&1 || true
 	[ -z "${BENCH_LOG:-}" ] || cp "$log" "$BENCH_LOG"
-	tr -d '\r' < "$log" | grep -a -e '^RESULT' -e '^COUNTS' > "$out" || true
+	tr -d '\r' < "$log" | grep -a -e '^RESULT' -e '^COUNTS' -e '^PROFILE' > "$out" || true
 	if ! grep -q BENCH-DONE "$log"; then
 		echo "$name: the L1 run did not finish; its console ends with:" >&2
 		tail -30 "$log" >&2
