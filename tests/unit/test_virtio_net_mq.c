@@ -188,20 +188,29 @@ START_TEST(tx_batch_uring)
 }
 END_TEST
 
+/* At each of the first 4 interrupts: whether the host side had a frame yet. */
+static int frames_at[4];
+static int msi_peek(void *arg, uint64_t addr, uint32_t data)
+{
+	(void)arg;
+	(void)addr;
+	(void)data;
+	uint8_t b[1];
+	if (vt_msi_count < 4)
+		frames_at[vt_msi_count] = recv(peer, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT) >= 0;
+	vt_msi_count++;
+	return 0;
+}
+
 /*
  * A driver that reuses its transmit buffers as soon as the interrupt says
  * they are back: at the interrupt, note whether the host side had any frame
  * yet, and overwrite the frames tx_several(3) put in guest memory.
  */
-static int frames_at_msi = -1;
 static int msi_reuse(void *arg, uint64_t addr, uint32_t data)
 {
-	(void)arg;
-	(void)addr;
-	(void)data;
-	vt_msi_count++;
-	uint8_t b[1], junk[128];
-	frames_at_msi = recv(peer, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT) >= 0;
+	msi_peek(arg, addr, data);
+	uint8_t junk[128];
 	memset(junk, 0xee, sizeof(junk));
 	for (unsigned i = 0; i < 3; i++)
 		gmem_write(&vt_mem.gmem, BUF + i * 0x200 + 0x20, junk, 60 + i);
@@ -219,7 +228,7 @@ START_TEST(tx_back_before_write)
 	/* The chains came back, with one interrupt, before any frame reached the tap... */
 	ck_assert_uint_eq(used_idx(TXQ), 3);
 	ck_assert_uint_eq(vt_msi_count, 1);
-	ck_assert_int_eq(frames_at_msi, 0);
+	ck_assert_int_eq(frames_at[0], 0);
 	/* ... and what went out is what the driver sent, whatever it did with its buffers since. */
 	uint8_t got[256], f[128];
 	for (unsigned i = 0; i < 3; i++) {
@@ -230,20 +239,6 @@ START_TEST(tx_back_before_write)
 	ck_assert_uint_eq(vtnet_counters(vd)->tx_frames, 3);
 }
 END_TEST
-
-/* At each of the first 4 interrupts: whether the host side had a frame yet. */
-static int frames_at[4];
-static int msi_peek(void *arg, uint64_t addr, uint32_t data)
-{
-	(void)arg;
-	(void)addr;
-	(void)data;
-	uint8_t b[1];
-	if (vt_msi_count < 4)
-		frames_at[vt_msi_count] = recv(peer, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT) >= 0;
-	vt_msi_count++;
-	return 0;
-}
 
 START_TEST(tx_long_in_place)
 {
