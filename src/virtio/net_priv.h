@@ -45,9 +45,7 @@ struct vtnet_tx_slot {
 	uint64_t flen;
 	uint8_t *buf;	 /* TAP_VNET_HDR_LEN + VTNET_TX_COPY_MAX bytes, in the pair's txbuf */
 	struct iovec *v; /* the WRITEV's: VTNET_QUEUE_SIZE + 1 of them, in the pair's txiov */
-	unsigned nv;
-	bool held; /* written in place: the chain is still the device's */
-	uint16_t head;
+	uint16_t head;	 /* written in place (flen > VTNET_TX_COPY_MAX): the chain to give back */
 };
 
 /*

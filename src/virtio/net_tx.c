@@ -146,6 +146,12 @@ static void tx_pass_plain(struct vtnet *s, struct vtnet_pair *P, bool *any)
 	}
 }
 
+/* A frame written from guest memory: its chain goes back at the completion. */
+static bool tx_in_place(const struct vtnet_tx_slot *t)
+{
+	return t->flen > VTNET_TX_COPY_MAX;
+}
+
 /*
  * With io_uring: up to a batch of frames, a WRITEV SQE each (submitted by the
  * caller). Short frames are copied into the pair's slots and their chains
@@ -168,20 +174,19 @@ static void tx_pass_uring(struct vtnet *s, struct vtnet_pair *P, bool *any)
 			vq_put_chain(vq, c.head, 0);
 			break;
 		}
+		unsigned nv = 1;
 		t->v[0].iov_base = t->buf;
-		t->held = t->flen > VTNET_TX_COPY_MAX;
 		t->head = c.head;
-		if (t->held) {
+		if (tx_in_place(t)) {
 			/* v has room for the header and every buffer of a chain (s->iov's size). */
-			t->nv = 1 + vtnet_iov_tail(s->iov, c.nread, h, t->v + 1);
+			nv += vtnet_iov_tail(s->iov, c.nread, h, t->v + 1);
 			t->v[0].iov_len = TAP_VNET_HDR_LEN;
 		} else {
 			iov_to_buf(s->iov, c.nread, h, t->buf + TAP_VNET_HDR_LEN, t->flen);
 			vq_put_chain(vq, c.head, 0);
-			t->nv = 1;
 			t->v[0].iov_len = TAP_VNET_HDR_LEN + t->flen;
 		}
-		io_uring_prep_writev(sqe, (int)tx_queue(P), t->v, t->nv, 0);
+		io_uring_prep_writev(sqe, (int)tx_queue(P), t->v, nv, 0);
 		sqe->flags |= IOSQE_FIXED_FILE;
 		io_uring_sqe_set_data64(sqe, vtnet_tag(VTNET_OP_TX, P->idx, P->tx_n));
 		P->tx_n++;
@@ -236,8 +241,6 @@ void vtnet_tx_done(struct vtnet *s, struct vtnet_pair *P, unsigned slot, int res
 		return; /* a reset is pending: the last completion completes it */
 	struct vtnet_tx_slot *t = &P->tx_slot[slot];
 	tx_result(s, t->flen, res);
-	if (t->held) {
-		t->held = false;
+	if (tx_in_place(t))
 		vq_put_chain(&s->vd.q[2 * P->idx + 1].vq, t->head, 0);
-	}
 }
