@@ -417,28 +417,6 @@ static void *server_thread(void *arg)
 
 /* ---- setup ------------------------------------------------------------------------------- */
 
-/*
- * A numeric address (IPv4, or IPv6 in brackets or not), or "localhost":
- * a static binary resolves no names.
- */
-static int parse_address(const char *addr, unsigned port, struct sockaddr_storage *ss,
-			 socklen_t *len)
-{
-	char host[INET6_ADDRSTRLEN + 2];
-	size_t n = strlen(addr);
-	if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']' && n - 2 < sizeof(host)) {
-		memcpy(host, addr + 1, n - 2);
-		host[n - 2] = '\0';
-	} else if (n < sizeof(host)) {
-		memcpy(host, addr, n + 1);
-	} else {
-		return -EINVAL;
-	}
-	if (strcmp(host, "localhost") == 0)
-		strcpy(host, "127.0.0.1");
-	return netaddr_numeric(host, (uint16_t)port, ss, len);
-}
-
 static int listen_on(struct gdb_server *g, const char *addr, const char *port, char *err,
 		     size_t errlen)
 {
@@ -448,7 +426,7 @@ static int listen_on(struct gdb_server *g, const char *addr, const char *port, c
 	errno = 0;
 	unsigned long p = strtoul(port, &end, 10);
 	if (errno || end == port || *end || p > 65535 ||
-	    parse_address(addr, (unsigned)p, &ss, &len) < 0) {
+	    netaddr_host(addr, strlen(addr), (uint16_t)p, &ss, &len) < 0) {
 		snprintf(err, errlen, "debug server %s: expected a numeric address and a port",
 			 g->where);
 		return -EINVAL;

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <netinet/in.h>
 #include <string.h>
 
@@ -23,4 +24,38 @@ int netaddr_numeric(const char *host, uint16_t port, struct sockaddr_storage *ss
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int netaddr_host(const char *host, size_t n, uint16_t port, struct sockaddr_storage *ss,
+		 socklen_t *len)
+{
+	char buf[INET6_ADDRSTRLEN];
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+		host++;
+		n -= 2;
+	}
+	if (n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, host, n);
+	buf[n] = '\0';
+	return netaddr_numeric(strcmp(buf, "localhost") == 0 ? "127.0.0.1" : buf, port, ss, len);
+}
+
+int netaddr_endpoint(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
+{
+	const char *colon = strrchr(spec, ':');
+	if (spec[0] == '[') {
+		const char *close = strchr(spec, ']');
+		if (close == NULL || close[1] != ':')
+			return -EINVAL;
+		colon = close + 1;
+	}
+	if (colon == NULL || colon[1] < '0' || colon[1] > '9') /* strtoul takes signs, spaces */
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	unsigned long port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || port == 0 || port > 65535)
+		return -EINVAL;
+	return netaddr_host(spec, (size_t)(colon - spec), (uint16_t)port, ss, len);
 }

@@ -145,6 +145,20 @@ int vm_run(struct vm *vm, char *err, size_t errlen)
 	return atomic_load(&vm->stop_code);
 }
 
+/* fn for every slot and function of the PCI bus, empty ones as NULL. */
+static void each_pci_dev(struct vm *vm, void (*fn)(struct pci_dev *))
+{
+	for (unsigned s = 0; s < PCI_SLOTS; s++)
+		for (unsigned f = 0; f < PCI_FUNCS; f++)
+			fn(vm->pci.dev[s][f]);
+}
+
+static void dev_fini(struct pci_dev *d)
+{
+	if (d && d->emu && d->emu->fini)
+		d->emu->fini(d);
+}
+
 void vm_destroy(struct vm *vm)
 {
 	if (vm == NULL)
@@ -163,12 +177,7 @@ void vm_destroy(struct vm *vm)
 			if (vm->vcpu[i].kfd.fd >= 0)
 				kvm_vcpu_destroy(&vm->kvm, &vm->vcpu[i].kfd);
 	free(vm->vcpu);
-	for (unsigned s = 0; s < PCI_SLOTS; s++)
-		for (unsigned f = 0; f < PCI_FUNCS; f++) {
-			struct pci_dev *d = vm->pci.dev[s][f];
-			if (d && d->emu && d->emu->fini)
-				d->emu->fini(d);
-		}
+	each_pci_dev(vm, dev_fini);
 	evloop_free(vm->loop); /* after the devices: it ends the requests they paused */
 	int fds[] = {vm->stop_efd, vm->signal_fd, vm->timer_fd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
@@ -176,9 +185,7 @@ void vm_destroy(struct vm *vm)
 			close(fds[i]);
 	if (vm->ram)
 		munmap(vm->ram, vm->ram_size);
-	for (unsigned s = 0; s < PCI_SLOTS; s++) /* irqfds and MSI routes, while KVM is open */
-		for (unsigned f = 0; f < PCI_FUNCS; f++)
-			pci_dev_release_irqs(vm->pci.dev[s][f]);
+	each_pci_dev(vm, pci_dev_release_irqs); /* irqfds and MSI routes, while KVM is open */
 	kvm_close(&vm->kvm);
 	pci_root_fini(&vm->pci);
 	iobus_fini(&vm->pio);

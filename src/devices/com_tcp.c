@@ -10,38 +10,11 @@
 #include "khyve/lpc.h"
 #include "khyve/netaddr.h"
 
-/* "127.0.0.1:4000" or "[::1]:4000": numeric addresses only, nothing is resolved. */
-static int parse_endpoint(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
-{
-	char host[64];
-	const char *colon;
-	if (spec[0] == '[') {
-		const char *close = strchr(spec, ']');
-		if (close == NULL || close[1] != ':' || (size_t)(close - spec - 1) >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, spec + 1, (size_t)(close - spec - 1));
-		host[close - spec - 1] = '\0';
-		colon = close + 1;
-	} else {
-		colon = strrchr(spec, ':');
-		if (colon == NULL || (size_t)(colon - spec) >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, spec, (size_t)(colon - spec));
-		host[colon - spec] = '\0';
-	}
-	char *end;
-	errno = 0;
-	unsigned long port = strtoul(colon + 1, &end, 10);
-	if (errno || end == colon + 1 || *end || port == 0 || port > 65535)
-		return -EINVAL;
-	return netaddr_numeric(host, (uint16_t)port, ss, len);
-}
-
 int com_tcp_listen(struct lpc_com *c, const char *spec, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	if (parse_endpoint(spec, &ss, &len) < 0) {
+	if (netaddr_endpoint(spec, &ss, &len) < 0) {
 		snprintf(err, errlen, "tcp=%s: expected tcp=ADDRESS:PORT with a numeric address",
 			 spec);
 		return -EINVAL;

@@ -266,15 +266,18 @@ void pci_msix_pba_access(struct pci_dev *d, uint64_t off, uint8_t *data, unsigne
 	pthread_mutex_unlock(&m->lock);
 }
 
+/* A flag read under the mutex that guards it. */
+static bool flag_locked(pthread_mutex_t *lock, const bool *flag)
+{
+	pthread_mutex_lock(lock);
+	bool v = *flag;
+	pthread_mutex_unlock(lock);
+	return v;
+}
+
 bool pci_msix_enabled(const struct pci_dev *d)
 {
-	struct pci_msix *m = d->msix;
-	if (m == NULL)
-		return false;
-	pthread_mutex_lock(&m->lock);
-	bool en = m->enabled;
-	pthread_mutex_unlock(&m->lock);
-	return en;
+	return d->msix != NULL && flag_locked(&d->msix->lock, &d->msix->enabled);
 }
 
 int pci_msix_notify(struct pci_dev *d, unsigned vec)
@@ -428,13 +431,7 @@ uint32_t pci_msi_cfg_read(struct pci_dev *d, unsigned off, unsigned size)
 
 bool pci_msi_enabled(const struct pci_dev *d)
 {
-	struct pci_msi *m = d->msi;
-	if (m == NULL)
-		return false;
-	pthread_mutex_lock(&m->lock);
-	bool en = m->enabled;
-	pthread_mutex_unlock(&m->lock);
-	return en;
+	return d->msi != NULL && flag_locked(&d->msi->lock, &d->msi->enabled);
 }
 
 int pci_msi_notify(struct pci_dev *d, unsigned vec)
