@@ -21,9 +21,16 @@
 #include "khyve/iobus.h"
 #include "pci_priv.h"
 
-#define BAR_IO_FLAGS 0x1u    /* I/O space indicator */
-#define BAR_MEM64_FLAGS 0xcu /* 64-bit, prefetchable */
-#define BAR_IO_MIN 4u	     /* the smallest sizes the spec allows */
+#define BAR_IO_FLAGS 0x1u	 /* I/O space indicator */
+#define BAR_MEM64_FLAGS 0xcu	 /* 64-bit, prefetchable */
+#define BAR_MEM64_LOW_FLAGS 0x4u /* 64-bit */
+/*
+ * bhyve's placement: a 64-bit BAR of up to 128 MiB is allocated below 4 GiB,
+ * not prefetchable (some guest drivers do not work with one above 4 GiB); a
+ * larger one above, prefetchable.
+ */
+#define BAR_MEM64_LOW_MAX (128ull << 20)
+#define BAR_IO_MIN 4u /* the smallest sizes the spec allows */
 #define BAR_MEM_MIN 16u
 
 static unsigned bar_reg(unsigned idx)
@@ -168,21 +175,25 @@ int pci_bar_add(struct pci_dev *d, unsigned idx, enum pci_bar_type type, uint64_
 	    (type == PCI_BAR_MEM64 && d->bar[idx + 1].type != PCI_BAR_NONE))
 		goto out;
 	uint64_t addr = 0;
-	if (type == PCI_BAR_IO)
+	uint32_t flags = 0;
+	if (type == PCI_BAR_IO) {
 		rc = window_alloc(r->io_base, r->io_limit, &r->io_next, size, &addr);
-	else if (type == PCI_BAR_MEM32)
+		flags = BAR_IO_FLAGS;
+	} else if (type == PCI_BAR_MEM32 || size <= BAR_MEM64_LOW_MAX) {
 		rc = window_alloc(r->mem32_base, r->mem32_limit, &r->mem32_next, size, &addr);
-	else
+		flags = type == PCI_BAR_MEM64 ? BAR_MEM64_LOW_FLAGS : 0;
+	}
+	if (type == PCI_BAR_MEM64 && (size > BAR_MEM64_LOW_MAX || rc < 0)) {
+		/* large, or no room left below 4 GiB */
 		rc = window_alloc(r->mem64_base, r->mem64_limit, &r->mem64_next, size, &addr);
+		flags = BAR_MEM64_FLAGS;
+	}
 	if (rc < 0)
 		goto out;
 	d->bar[idx] =
 	    (struct pci_bar){.type = type, .size = size, .addr = addr, .fn = fn, .opaque = opaque};
 	/* Writable: the address bits above the size, so a sizing probe reads ~(size-1). */
 	uint64_t mask = ~(size - 1);
-	uint32_t flags = type == PCI_BAR_IO	 ? BAR_IO_FLAGS
-			 : type == PCI_BAR_MEM64 ? BAR_MEM64_FLAGS
-						 : 0;
 	put32(&d->cfg[bar_reg(idx)], (uint32_t)addr | flags);
 	put32(&d->wmask[bar_reg(idx)], (uint32_t)mask & ~(uint32_t)(min - 1));
 	if (type == PCI_BAR_MEM64) {

@@ -15,6 +15,8 @@
 #define M64_BASE 0x140000000ull
 #define M64_LIMIT (M64_BASE + (1ull << 36))
 #define ECAM 0xe0000000ull
+/* A 16 KiB 64-bit BAR added after a 4 KiB 32-bit one: below 4 GiB, as in bhyve. */
+#define SMALL64 (M32_BASE + 0x4000)
 
 static struct pci_root root;
 static struct iobus pio, mmio;
@@ -111,20 +113,46 @@ START_TEST(allocation_natural_alignment)
 	ck_assert_uint_eq(dev->bar[1].addr, IO_BASE + 0x100); /* 0xd040 aligned up */
 	ck_assert_uint_eq(dev->bar[2].addr, M32_BASE);
 	ck_assert_uint_eq(dev->bar[3].addr, M32_BASE + 0x10000);
-	ck_assert_uint_eq(dev->bar[4].addr, M64_BASE);
-	/* type bits: I/O; 32-bit memory; 64-bit prefetchable memory */
+	ck_assert_uint_eq(dev->bar[4].addr, M32_BASE + 0x20000); /* small: below 4 GiB */
+	/* type bits: I/O; 32-bit memory; 64-bit memory */
 	ck_assert_uint_eq(rd(dev, 0x10), IO_BASE | 1);
 	ck_assert_uint_eq(rd(dev, 0x14), (IO_BASE + 0x100) | 1);
 	ck_assert_uint_eq(rd(dev, 0x18), (uint32_t)M32_BASE);
-	ck_assert_uint_eq(rd(dev, 0x20), (uint32_t)M64_BASE | 0xc);
-	ck_assert_uint_eq(rd(dev, 0x24), (uint32_t)(M64_BASE >> 32));
+	ck_assert_uint_eq(rd(dev, 0x20), (uint32_t)(M32_BASE + 0x20000) | 0x4);
+	ck_assert_uint_eq(rd(dev, 0x24), 0);
 	/* a size below the spec's minimum is rounded up */
 	ck_assert_int_eq(pci_bar_add(dev2, 0, PCI_BAR_IO, 1, bar_fn, NULL), 0);
 	ck_assert_uint_eq(dev2->bar[0].size, 4);
 	ck_assert_int_eq(pci_bar_add(dev2, 1, PCI_BAR_MEM32, 2, bar_fn, NULL), 0);
 	ck_assert_uint_eq(dev2->bar[1].size, 16);
-	ck_assert_uint_eq(dev2->bar[1].addr, M32_BASE + 0x20000);
+	ck_assert_uint_eq(dev2->bar[1].addr, M32_BASE + 0x24000);
 	ck_assert_int_eq(moves, 0); /* nothing decodes before the command register says so */
+}
+END_TEST
+
+/*
+ * bhyve's placement of 64-bit BARs: up to 128 MiB below 4 GiB and not
+ * prefetchable, larger ones above and prefetchable; a small one goes above
+ * when the 32-bit window is full.
+ */
+START_TEST(mem64_placement)
+{
+	ck_assert_int_eq(pci_bar_add(dev, 0, PCI_BAR_MEM64, 128ull << 20, bar_fn, NULL), 0);
+	ck_assert_int_eq(pci_bar_add(dev, 2, PCI_BAR_MEM64, 256ull << 20, bar_fn, NULL), 0);
+	ck_assert_uint_eq(dev->bar[0].addr, M32_BASE);
+	ck_assert_uint_eq(rd(dev, 0x10), (uint32_t)M32_BASE | 0x4);
+	ck_assert_uint_eq(rd(dev, 0x14), 0);
+	ck_assert_uint_eq(dev->bar[2].addr, M64_BASE);
+	ck_assert_uint_eq(rd(dev, 0x18), (uint32_t)M64_BASE | 0xc);
+	ck_assert_uint_eq(rd(dev, 0x1c), (uint32_t)(M64_BASE >> 32));
+	/* 384 MiB of the 512 MiB window left: a 256 MiB 32-bit BAR takes the rest after
+	 * alignment, and the next small 64-bit BAR goes above 4 GiB */
+	ck_assert_int_eq(pci_bar_add(dev, 4, PCI_BAR_MEM32, 256u << 20, bar_fn, NULL), 0);
+	ck_assert_uint_eq(dev->bar[4].addr, M32_BASE + (256ull << 20));
+	ck_assert_int_eq(pci_bar_add(dev2, 0, PCI_BAR_MEM64, 128ull << 20, bar_fn, NULL), 0);
+	ck_assert_uint_eq(dev2->bar[0].addr, M64_BASE + (256ull << 20));
+	ck_assert_uint_eq(rd(dev2, 0x10), (uint32_t)(M64_BASE + (256ull << 20)) | 0xc);
+	ck_assert_uint_eq(rd(dev2, 0x14), (uint32_t)(M64_BASE >> 32));
 }
 END_TEST
 
@@ -166,7 +194,7 @@ START_TEST(sizing_probes)
 		wr(dev, r, 4, 0xffffffff);
 	ck_assert_uint_eq(rd(dev, 0x10), 0xffffff01);
 	ck_assert_uint_eq(rd(dev, 0x14), 0xfffff000);
-	ck_assert_uint_eq(rd(dev, 0x18), 0xffffc00c);
+	ck_assert_uint_eq(rd(dev, 0x18), 0xffffc004);
 	ck_assert_uint_eq(rd(dev, 0x1c), 0xffffffff);
 	ck_assert_uint_eq(rd(dev, 0x20), 0); /* no BAR: reads 0 */
 	ck_assert_uint_eq(rd(dev, 0x24), 0);
@@ -180,7 +208,7 @@ START_TEST(sizing_probes)
 	wr(dev, 0x18, 4, 0x00010000);
 	wr(dev, 0x1c, 4, 0x2);
 	ck_assert_uint_eq(rd(dev, 0x10), IO_BASE | 1);
-	ck_assert_uint_eq(rd(dev, 0x18), 0x0001000c);
+	ck_assert_uint_eq(rd(dev, 0x18), 0x00010004);
 	ck_assert_uint_eq(rd(dev, 0x1c), 0x2);
 	/* byte and word writes take the same mask */
 	wr(dev, 0x14, 4, 0xc0000000);
@@ -202,14 +230,14 @@ START_TEST(command_register_decoding)
 	wr(dev, PCI_COMMAND, 2, PCI_COMMAND_IO);
 	ck_assert(reaches(&pio, IO_BASE + 0x10, &pio, 0x10));
 	ck_assert(!reaches(&mmio, M32_BASE, &mmio, 0));
-	ck_assert(!reaches(&mmio, M64_BASE, dev, 0));
+	ck_assert(!reaches(&mmio, SMALL64, dev, 0));
 	ck_assert_int_eq(moves, 1);
 	ck_assert(moved_decoded && moved_idx == 0 && moved_addr == IO_BASE);
 	ck_assert(dev->bar[0].decoded && !dev->bar[1].decoded);
 	wr(dev, PCI_COMMAND, 2, PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
 	ck_assert(reaches(&mmio, M32_BASE + 0xffc, &mmio, 0xffc));
-	ck_assert(reaches(&mmio, M64_BASE + 0x3ffc, dev, 0x3ffc));
-	ck_assert(!reaches(&mmio, M64_BASE + 0x4000, dev, 0x4000)); /* past the end */
+	ck_assert(reaches(&mmio, SMALL64 + 0x3ffc, dev, 0x3ffc));
+	ck_assert(!reaches(&mmio, SMALL64 + 0x4000, dev, 0x4000)); /* past the end */
 	ck_assert_int_eq(moves, 3);
 	/* a write that changes nothing moves nothing */
 	wr(dev, PCI_COMMAND, 2, PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
@@ -221,7 +249,7 @@ START_TEST(command_register_decoding)
 	ck_assert(!moved_decoded && moved_idx == 0);
 	wr(dev, PCI_COMMAND, 2, 0);
 	ck_assert(!reaches(&mmio, M32_BASE, &mmio, 0));
-	ck_assert(!reaches(&mmio, M64_BASE, dev, 0));
+	ck_assert(!reaches(&mmio, SMALL64, dev, 0));
 	ck_assert(!dev->bar[0].decoded && !dev->bar[1].decoded && !dev->bar[2].decoded);
 	ck_assert_uint_eq(pio.nr, 0);
 	ck_assert_uint_eq(mmio.nr, 1); /* ECAM only */
@@ -245,7 +273,7 @@ START_TEST(relocation_moves_registration)
 	/* a 64-bit BAR moved by two dword writes, decoding on */
 	wr(dev, 0x18, 4, 0x00100000);
 	wr(dev, 0x1c, 4, 0x3);
-	ck_assert(!reaches(&mmio, M64_BASE, dev, 0));
+	ck_assert(!reaches(&mmio, SMALL64, dev, 0));
 	ck_assert(reaches(&mmio, 0x300100010ull, dev, 0x10));
 	ck_assert(moved_decoded && moved_idx == 2 && moved_addr == 0x300100000ull);
 	/* and into the 32-bit window, where an OS may put it too */
@@ -314,8 +342,9 @@ END_TEST
 /* A 64-bit BAR over another one above 4 GiB; moving it back restores both. */
 START_TEST(overlap_64bit)
 {
-	ck_assert_int_eq(pci_bar_add(dev, 0, PCI_BAR_MEM64, 0x10000, bar_fn, dev), 0);
-	ck_assert_int_eq(pci_bar_add(dev2, 2, PCI_BAR_MEM64, 0x10000, bar_fn, dev2), 0);
+	ck_assert_int_eq(pci_bar_add(dev, 0, PCI_BAR_MEM64, 256u << 20, bar_fn, dev), 0);
+	ck_assert_int_eq(pci_bar_add(dev2, 2, PCI_BAR_MEM64, 256u << 20, bar_fn, dev2), 0);
+	ck_assert_uint_ge(dev->bar[0].addr, M64_BASE);
 	wr(dev, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	wr(dev2, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	uint64_t a1 = dev->bar[0].addr, a2 = dev2->bar[2].addr;
@@ -338,6 +367,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("bars");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, allocation_natural_alignment);
+	tcase_add_test(tc, mem64_placement);
 	tcase_add_test(tc, add_rejects_bad_requests);
 	tcase_add_test(tc, sizing_probes);
 	tcase_add_test(tc, command_register_decoding);
