@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli_priv.h"
+#include "khyve/netaddr.h"
 #include "khyve/smbios.h"
 #include "khyve/vm.h"
 
@@ -267,10 +268,10 @@ static int check_values(struct config *cfg, const char *prog, FILE *err)
 			     "in hexadecimal\n", prog, v);
 		return KHYVE_EXIT_ERROR;
 	}
-	uint64_t port;
-	if (config_get_u64(cfg, "gdb.port", 0, &port) < 0 || port > 65535) {
-		fprintf(err, "%s: invalid gdb.port '%s': expected 0-65535\n", prog,
-			config_get(cfg, "gdb.port"));
+	v = config_get(cfg, "gdb.port");
+	uint16_t port;
+	if (v && netaddr_port(v, 0, &port) < 0) {
+		fprintf(err, "%s: invalid gdb.port '%s': expected 0-65535 in decimal\n", prog, v);
 		return KHYVE_EXIT_ERROR;
 	}
 	uint64_t poll_us;

@@ -422,11 +422,8 @@ static int listen_on(struct gdb_server *g, const char *addr, const char *port, c
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	char *end;
-	errno = 0;
-	unsigned long p = strtoul(port, &end, 10);
-	if (errno || end == port || *end || p > 65535 ||
-	    netaddr_host(addr, strlen(addr), (uint16_t)p, &ss, &len) < 0) {
+	uint16_t p; /* 0: the kernel picks one */
+	if (netaddr_port(port, 0, &p) < 0 || netaddr_host(addr, strlen(addr), p, &ss, &len) < 0) {
 		snprintf(err, errlen, "debug server %s: expected a numeric address and a port",
 			 g->where);
 		return -EINVAL;

@@ -41,6 +41,19 @@ int netaddr_host(const char *host, size_t n, uint16_t port, struct sockaddr_stor
 	return netaddr_numeric(strcmp(buf, "localhost") == 0 ? "127.0.0.1" : buf, port, ss, len);
 }
 
+int netaddr_port(const char *s, unsigned least, uint16_t *port)
+{
+	if (s[0] < '0' || s[0] > '9') /* strtoul would take signs and spaces */
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || v < least || v > 65535)
+		return -EINVAL;
+	*port = (uint16_t)v;
+	return 0;
+}
+
 int netaddr_endpoint(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
 {
 	const char *colon = strrchr(spec, ':');
@@ -50,12 +63,8 @@ int netaddr_endpoint(const char *spec, struct sockaddr_storage *ss, socklen_t *l
 			return -EINVAL;
 		colon = close + 1;
 	}
-	if (colon == NULL || colon[1] < '0' || colon[1] > '9') /* strtoul takes signs, spaces */
+	uint16_t port;
+	if (colon == NULL || netaddr_port(colon + 1, 1, &port) < 0)
 		return -EINVAL;
-	char *end;
-	errno = 0;
-	unsigned long port = strtoul(colon + 1, &end, 10);
-	if (errno || *end || port == 0 || port > 65535)
-		return -EINVAL;
-	return netaddr_host(spec, (size_t)(colon - spec), (uint16_t)port, ss, len);
+	return netaddr_host(spec, (size_t)(colon - spec), port, ss, len);
 }

@@ -28,4 +28,7 @@ int netaddr_host(const char *host, size_t n, uint16_t port, struct sockaddr_stor
  */
 int netaddr_endpoint(const char *spec, struct sockaddr_storage *ss, socklen_t *len);
 
+/* A port: decimal digits only, least to 65535. 0 or -EINVAL. */
+int netaddr_port(const char *s, unsigned least, uint16_t *port);
+
 #endif

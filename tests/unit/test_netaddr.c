@@ -118,6 +118,24 @@ START_TEST(endpoint)
 }
 END_TEST
 
+START_TEST(port)
+{
+	uint16_t p = 7;
+	ck_assert_int_eq(netaddr_port("0", 0, &p), 0);
+	ck_assert_uint_eq(p, 0);
+	ck_assert_int_eq(netaddr_port("65535", 1, &p), 0);
+	ck_assert_uint_eq(p, 65535);
+	ck_assert_int_eq(netaddr_port("00022", 1, &p), 0);
+	ck_assert_uint_eq(p, 22);
+	p = 7;
+	static const char *bad[] = {"",	  "0",	"65536", "-1",	 "+1",
+				    " 1", "1 ", "1x",	 "0x10", "99999999999999999999"};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(netaddr_port(bad[i], 1, &p) == -EINVAL, "'%s'", bad[i]);
+	ck_assert_uint_eq(p, 7);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("netaddr");
@@ -128,6 +146,7 @@ static Suite *suite(void)
 	tcase_add_test(t, host_span);
 	tcase_add_test(t, host_brackets);
 	tcase_add_test(t, endpoint);
+	tcase_add_test(t, port);
 	suite_add_tcase(s, t);
 	return s;
 }
