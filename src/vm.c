@@ -18,6 +18,7 @@
 #include "khyve/linux_boot.h"
 #include "khyve/lpc.h"
 #include "khyve/mptable.h"
+#include "khyve/readfile.h"
 #include "khyve/smbios.h"
 #include "khyve/vcpu.h"
 
@@ -69,48 +70,14 @@ static void io_sink(void *opaque, uint64_t off, uint8_t *data, unsigned size, bo
 		memset(data, 0xff, size);
 }
 
-/* Read a whole file, at most max bytes. */
-static int slurp(const char *path, uint64_t max, uint8_t **out, size_t *len)
+/* What read_whole_file's error means, for a message. */
+static const char *file_error(int rc)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	struct stat st;
-	int rc = 0;
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = -EINVAL;
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max) {
-		rc = -EFBIG;
-		goto out;
-	}
-	uint8_t *buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (buf == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	size_t got = 0;
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = n < 0 ? -errno : -EIO;
-			free(buf);
-			goto out;
-		}
-		got += (size_t)n;
-	}
-	*out = buf;
-	*len = got;
-out:
-	close(fd);
-	return rc;
+	if (rc == -EINVAL)
+		return "not a regular file";
+	if (rc == -EFBIG)
+		return "larger than guest memory below 4 GiB";
+	return strerror(-rc);
 }
 
 static int setup_memory(struct vm *vm, char *err, size_t errlen)
@@ -401,15 +368,15 @@ static int load_kernel(struct vm *vm, uint64_t rsdp, struct linux_entry *entry, 
 				    .rsdp_gpa = rsdp};
 	struct e820_map map;
 	uint8_t *kernel = NULL, *initrd = NULL;
-	int rc = slurp(kpath, vm->lowmem, &kernel, &a.kernel_len);
+	int rc = read_whole_file(kpath, vm->lowmem, &kernel, &a.kernel_len);
 	if (rc < 0) {
-		snprintf(err, errlen, "cannot read kernel %s: %s", kpath, strerror(-rc));
+		snprintf(err, errlen, "cannot read kernel %s: %s", kpath, file_error(rc));
 		return rc;
 	}
 	if (ipath) {
-		rc = slurp(ipath, vm->lowmem, &initrd, &a.initrd_len);
+		rc = read_whole_file(ipath, vm->lowmem, &initrd, &a.initrd_len);
 		if (rc < 0) {
-			snprintf(err, errlen, "cannot read initrd %s: %s", ipath, strerror(-rc));
+			snprintf(err, errlen, "cannot read initrd %s: %s", ipath, file_error(rc));
 			free(kernel);
 			return rc;
 		}

@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* QEMU fw_cfg: see include/khyve/fw_cfg.h for the interface and its limits. */
 #include "khyve/fw_cfg.h"
+#include "khyve/readfile.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* What reading the DMA address register gives: "QEMU CFG" as a big-endian 64-bit value. */
 static const uint8_t dma_signature[8] = {'Q', 'E', 'M', 'U', ' ', 'C', 'F', 'G'};
@@ -252,52 +250,6 @@ int fw_cfg_wanted(const struct config *cfg, bool *out, char *err, size_t errlen)
 	return 0;
 }
 
-/* Read a regular file of at most FW_CFG_FILE_MAX bytes. -errno; -EFBIG when too big. */
-static int read_file(const char *path, uint8_t **out, uint32_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	struct stat st;
-	int rc = 0;
-	uint8_t *buf = NULL;
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = -EINVAL;
-		goto out;
-	}
-	if (st.st_size > (off_t)FW_CFG_FILE_MAX) {
-		rc = -EFBIG;
-		goto out;
-	}
-	size_t size = (size_t)st.st_size, got = 0;
-	buf = malloc(size ? size : 1);
-	if (buf == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	while (got < size) {
-		ssize_t n = read(fd, buf + got, size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = n < 0 ? -errno : -EIO; /* an error, or the file shrank */
-			goto out;
-		}
-		got += (size_t)n;
-	}
-	*out = buf;
-	*len = (uint32_t)size;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return rc;
-}
-
 struct load {
 	struct fw_cfg *fc;
 	const struct config *cfg;
@@ -325,7 +277,9 @@ static int load_item(const char *idx, const char *value, void *arg)
 	uint32_t size = 0;
 	int rc;
 	if (path) {
-		rc = read_file(path, &data, &size);
+		size_t n = 0;
+		rc = read_whole_file(path, FW_CFG_FILE_MAX, &data, &n);
+		size = (uint32_t)n; /* at most FW_CFG_FILE_MAX */
 		if (rc == -EFBIG) {
 			snprintf(l->err, l->errlen, "fw_cfg item %s: file %s is larger than %u MiB",
 				 name, path, FW_CFG_FILE_MAX >> 20);
