@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,4 +43,9 @@ int read_whole_file(const char *path, uint64_t max, uint8_t **out, size_t *len)
 	*out = buf;
 	*len = size;
 	return 0;
+}
+
+const char *read_whole_file_error(int rc)
+{
+	return rc == -EINVAL ? "not a regular file" : strerror(-rc);
 }

@@ -70,14 +70,10 @@ static void io_sink(void *opaque, uint64_t off, uint8_t *data, unsigned size, bo
 		memset(data, 0xff, size);
 }
 
-/* What read_whole_file's error means, for a message. */
+/* What read_whole_file's error means for the kernel or initrd, for a message. */
 static const char *file_error(int rc)
 {
-	if (rc == -EINVAL)
-		return "not a regular file";
-	if (rc == -EFBIG)
-		return "larger than guest memory below 4 GiB";
-	return strerror(-rc);
+	return rc == -EFBIG ? "larger than guest memory below 4 GiB" : read_whole_file_error(rc);
 }
 
 static int setup_memory(struct vm *vm, char *err, size_t errlen)

@@ -14,4 +14,7 @@
  */
 int read_whole_file(const char *path, uint64_t max, uint8_t **out, size_t *len);
 
+/* read_whole_file's error rc in words: -EINVAL "not a regular file", else strerror. */
+const char *read_whole_file_error(int rc);
+
 #endif

@@ -287,7 +287,7 @@ static int load_item(const char *idx, const char *value, void *arg)
 		}
 		if (rc < 0) {
 			snprintf(l->err, l->errlen, "fw_cfg item %s: cannot read file %s: %s", name,
-				 path, rc == -EINVAL ? "not a regular file" : strerror(-rc));
+				 path, read_whole_file_error(rc));
 			return rc;
 		}
 	} else {
