@@ -499,7 +499,8 @@ static int check_boot_files(struct vm *vm, char *err, size_t errlen)
 		const char *path = config_get(vm->cfg, keys[i]);
 		if (path == NULL)
 			continue;
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		/* O_NONBLOCK: a FIFO opens at once; read_whole_file refuses it later. */
+		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0) {
 			int rc = -errno;
 			snprintf(err, errlen, "cannot read %s %s: %s", i ? "initrd" : "kernel", path,
