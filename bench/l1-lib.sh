@@ -10,12 +10,16 @@
 #   gpf      kvm_page_fault: the guest's nested page faults by guest-physical address (the
 #            four most hit, hex address:count): its kicks on the notify registers, MMIO
 #            such as the xAPIC's EOI register (0xfee000b0), and pages not yet mapped
+#   msr      kvm_msr: the guest's MSR accesses that exit, the four most made (hex index:count):
+#            the x2APIC's EOI (0x80b), the TSC deadline timer (0x6e0), ...
+#   inj      kvm_inj_virq: the interrupts injected into the guest, the four most injected
+#            vectors (hex vector:count): its devices' MSIs, the local APIC timer (0xec)
 # A benchmark may define bench_started (after the VMM starts; $pid), bench_phase_start
 # and bench_phase_end (its output: more key=value fields for the COUNTS line).
 T=/sys/kernel/tracing
 mount -t tracefs nodev $T 2>/dev/null
 SYS=$T/events/raw_syscalls/sys_enter UEXIT=$T/events/kvm/kvm_userspace_exit GEXIT=$T/events/kvm/kvm_exit
-GPF=$T/events/kvm/kvm_page_fault
+GPF=$T/events/kvm/kvm_page_fault MSR=$T/events/kvm/kvm_msr INJ=$T/events/kvm/kvm_inj_virq
 K=/guest/vmlinuz I=/guest/initrd.gz C="console=ttyS0 quiet panic=-1"
 QEMU="/bin/qemu-system-x86_64 -accel kvm -M q35 -cpu host -m 512 -smp 1 -nographic -nodefaults
 	-serial stdio -no-reboot -L /usr/share/seabios -L /usr/share/qemu
@@ -26,12 +30,16 @@ count_on() {
 	echo 'hist:keys=common_pid' > $UEXIT/trigger
 	echo 'hist:keys=exit_reason' > $GEXIT/trigger
 	echo 'hist:keys=fault_address.hex:size=4096' > $GPF/trigger
+	echo 'hist:keys=ecx.hex' > $MSR/trigger
+	echo 'hist:keys=vector.hex' > $INJ/trigger
 }
 count_off() {
 	echo '!hist:keys=id:size=512' > $SYS/trigger
 	echo '!hist:keys=common_pid' > $UEXIT/trigger
 	echo '!hist:keys=exit_reason' > $GEXIT/trigger
 	echo '!hist:keys=fault_address.hex:size=4096' > $GPF/trigger
+	echo '!hist:keys=ecx.hex' > $MSR/trigger
+	echo '!hist:keys=vector.hex' > $INJ/trigger
 }
 hits() { sed -n 's/^ *Hits: //p' "$1" | head -1; }
 # hist_top HIST KEY N FMT: a histogram's N most hit keys, "key:count" comma-separated,
@@ -112,7 +120,8 @@ run() {
 			# the six most made system calls (NR), the six most frequent exit reasons
 			# (SVM/VMX codes, hex), the four most faulted guest-physical addresses (hex)
 			c="$c top=$(hist_top $SYS/hist id 6 %s) gtop=$(hist_top $GEXIT/hist exit_reason 6 %x)"
-			c="$c gpf=$(hist_top $GPF/hist fault_address 4 %s)"
+			c="$c gpf=$(hist_top $GPF/hist fault_address 4 %s) msr=$(hist_top $MSR/hist ecx 4 %s)"
+			c="$c inj=$(hist_top $INJ/hist vector 4 %s)"
 			count_off
 			command -v bench_phase_end > /dev/null && c="$c $(bench_phase_end)"
 			echo "COUNTS $name ${line#*PHASE-END } $c" ;;
