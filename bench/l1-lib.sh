@@ -25,22 +25,17 @@ QEMU="/bin/qemu-system-x86_64 -accel kvm -M q35 -cpu host -m 512 -smp 1 -nograph
 	-serial stdio -no-reboot -L /usr/share/seabios -L /usr/share/qemu
 	-kernel $K -initrd $I"
 
-count_on() {
-	echo 'hist:keys=id:size=512' > $SYS/trigger
-	echo 'hist:keys=common_pid' > $UEXIT/trigger
-	echo 'hist:keys=exit_reason' > $GEXIT/trigger
-	echo 'hist:keys=fault_address.hex:size=4096' > $GPF/trigger
-	echo 'hist:keys=ecx.hex' > $MSR/trigger
-	echo 'hist:keys=vector.hex' > $INJ/trigger
+# The histograms each phase counts: "EVENT TRIGGER" a line, on with count_on, off with count_off.
+hists() {
+	echo "$SYS hist:keys=id:size=512"
+	echo "$UEXIT hist:keys=common_pid"
+	echo "$GEXIT hist:keys=exit_reason"
+	echo "$GPF hist:keys=fault_address.hex:size=4096"
+	echo "$MSR hist:keys=ecx.hex"
+	echo "$INJ hist:keys=vector.hex"
 }
-count_off() {
-	echo '!hist:keys=id:size=512' > $SYS/trigger
-	echo '!hist:keys=common_pid' > $UEXIT/trigger
-	echo '!hist:keys=exit_reason' > $GEXIT/trigger
-	echo '!hist:keys=fault_address.hex:size=4096' > $GPF/trigger
-	echo '!hist:keys=ecx.hex' > $MSR/trigger
-	echo '!hist:keys=vector.hex' > $INJ/trigger
-}
+count_on() { hists | while read -r ev trig; do echo "$trig" > $ev/trigger; done; }
+count_off() { hists | while read -r ev trig; do echo "!$trig" > $ev/trigger; done; }
 hits() { sed -n 's/^ *Hits: //p' "$1" | head -1; }
 # hist_top HIST KEY N FMT: a histogram's N most hit keys, "key:count" comma-separated,
 # the key printed with awk's FMT (%x: a decimal key in hex). Lines of another histogram
