@@ -5,7 +5,7 @@
  * another process on the same CPU, each with and without a working set of
  * pages touched after every switch (what a switch between address spaces
  * makes the CPU fetch again). Used by bench/host-costs; prints one line a
- * figure, "COST name value unit".
+ * figure, "RESULT name value unit".
  *
  * usage: host_costs [ROUNDS]   (ping-pong round trips a figure, default 20000)
  */
@@ -113,15 +113,15 @@ int main(int argc, char **argv)
 	double t0 = now_us();
 	for (unsigned i = 0; i < rounds * 10; i++)
 		(void)getppid();
-	printf("COST syscall %.3f us\n", (now_us() - t0) / (rounds * 10));
+	printf("RESULT syscall %.3f us\n", (now_us() - t0) / (rounds * 10));
 
 	unsigned sets[] = {0, 64, 256};
 	for (unsigned i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
 		pages = sets[i];
 		double th = pingpong(0), pr = pingpong(1);
 		/* A round trip is two switches (and four system calls). */
-		printf("COST switch-thread-%upages %.2f us\n", pages, th / 2);
-		printf("COST switch-process-%upages %.2f us\n", pages, pr / 2);
+		printf("RESULT switch-thread-%upages %.2f us\n", pages, th / 2);
+		printf("RESULT switch-process-%upages %.2f us\n", pages, pr / 2);
 	}
 	return 0;
 }
